@@ -1,0 +1,16 @@
+// Jest runs in ESM mode (NODE_OPTIONS=--experimental-vm-modules, see package.json "test:jest"):
+// the Prisma 7 client loads an ES-module query compiler that CommonJS jest cannot import.
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }];
+const base = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironment: 'node',
+};
+export default {
+  testTimeout: 60_000,
+  projects: [
+    { ...base, displayName: 'unit+service', testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/src/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test-e2e/**/*.test.ts'] },
+  ],
+};
