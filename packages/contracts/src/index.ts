@@ -1,0 +1,5 @@
+export * from './envelope.js';
+export * from './messages.js';
+export * from './registry.js';
+export * from './build.js';
+export * from './proto.js';

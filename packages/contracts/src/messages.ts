@@ -1,0 +1,192 @@
+/**
+ * Message contracts of the golden path. Each entry says which subject carries it and which
+ * relay lane (if any) may move it between zones. `proto/` holds the same schemas as JSON Schema
+ * (written by `pnpm proto`, checked by a test), for readers that are not TypeScript.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Envelope, Uuid } from './envelope.js';
+
+const Str = (max = 200) => Type.String({ minLength: 1, maxLength: max });
+
+export const MaterialSpec = Type.Object(
+  {
+    code: Str(64),
+    name: Str(200),
+    required: Type.Boolean(),
+    allowedTypes: Type.Array(Str(64), { maxItems: 20 }),
+    maxSizeBytes: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type MaterialSpec = Static<typeof MaterialSpec>;
+
+/** A published item version (事项), as the internet portal's read replica stores it. */
+export const ItemPublished = Envelope(
+  'catalog.item.published',
+  1,
+  Type.Object(
+    {
+      code: Str(64),
+      version: Type.Integer({ minimum: 1 }),
+      name: Str(200),
+      powerType: Str(32),
+      department: Str(64),
+      departmentName: Str(200),
+      hall: Str(200),
+      level: Str(16),
+      promisedDays: Type.Integer({ minimum: 0 }),
+      statutoryDays: Type.Integer({ minimum: 0 }),
+      certificateType: Type.Optional(Str(64)),
+      guide: Type.Record(Type.String(), Type.String()),
+      formSchema: Type.Record(Type.String(), Type.Unknown()),
+      materials: Type.Array(MaterialSpec, { maxItems: 50 }),
+      publishedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const SubmittedMaterial = Type.Object(
+  {
+    materialCode: Str(64),
+    fileName: Str(255),
+    objectKey: Str(512),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    size: Type.Integer({ minimum: 0 }),
+    contentType: Str(128),
+  },
+  { additionalProperties: false },
+);
+
+/** 网上申报: an application submitted at the portal, travelling inbound with its materials. */
+export const ApplicationSubmitted = Envelope(
+  'application.submitted',
+  1,
+  Type.Object(
+    {
+      applicationId: Uuid,
+      receiptNo: Str(32),
+      itemCode: Str(64),
+      itemVersion: Type.Integer({ minimum: 1 }),
+      applicant: Type.Object(
+        { accountId: Str(64), name: Str(100), idNumberHash: Type.Optional(Str(128)), kind: Type.Union([Type.Literal('person'), Type.Literal('company')]) },
+        { additionalProperties: false },
+      ),
+      form: Type.Record(Type.String(), Type.Unknown()),
+      materials: Type.Array(SubmittedMaterial, { maxItems: 50 }),
+      submittedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const CaseStatus = Type.Union([
+  Type.Literal('received'), // 网上受理: case created in the extranet
+  Type.Literal('accepted'), // 受理
+  Type.Literal('rejected'), // 不予受理
+  Type.Literal('approved'), // 审批通过
+  Type.Literal('denied'), // 不予许可
+  Type.Literal('completed'), // 办结
+]);
+export type CaseStatus = Static<typeof CaseStatus>;
+
+/** Status shown to the applicant; travels outbound. */
+export const CaseStatusChanged = Envelope(
+  'case.status.changed',
+  1,
+  Type.Object(
+    {
+      applicationId: Uuid,
+      caseNumber: Str(64),
+      status: CaseStatus,
+      reason: Type.Optional(Type.String({ maxLength: 2000 })),
+      certificateId: Type.Optional(Str(128)),
+      at: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Extranet-internal process event for every case transition; supervision consumes these. */
+export const CaseTransitioned = Envelope(
+  'case.transitioned',
+  1,
+  Type.Object(
+    {
+      caseId: Uuid,
+      caseNumber: Str(64),
+      applicationId: Uuid,
+      itemCode: Str(64),
+      department: Str(64),
+      action: Str(32),
+      from: Type.Union([CaseStatus, Type.Null()]),
+      to: CaseStatus,
+      actor: Str(64),
+      reason: Type.Optional(Type.String({ maxLength: 2000 })),
+      at: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Approval asks the certificate service to issue the item's certificate for an approved case. */
+export const CertificateRequested = Envelope(
+  'certificate.requested',
+  1,
+  Type.Object(
+    {
+      caseId: Uuid,
+      caseNumber: Str(64),
+      applicationId: Uuid,
+      certificateType: Str(64),
+      department: Str(64),
+      holder: Type.Object({ accountId: Str(64), name: Str(100) }, { additionalProperties: false }),
+      data: Type.Record(Type.String(), Type.Unknown()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Extranet event: a certificate was issued (approval completes the case on it). */
+export const CertificateIssued = Envelope(
+  'certificate.issued',
+  1,
+  Type.Object(
+    {
+      certificateId: Str(128),
+      caseId: Uuid,
+      caseNumber: Str(64),
+      applicationId: Uuid,
+      certificateType: Str(64),
+      issuedAt: Type.String({ format: 'date-time' }),
+      signature: Str(1024),
+      algorithm: Str(32),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Outbound notice to the holder (no more personal data than the holder sees). */
+export const CertificateNotice = Envelope(
+  'certificate.notice',
+  1,
+  Type.Object(
+    {
+      certificateId: Str(128),
+      applicationId: Uuid,
+      caseNumber: Str(64),
+      certificateType: Str(64),
+      issuedAt: Type.String({ format: 'date-time' }),
+      sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export type ItemPublished = Static<typeof ItemPublished>;
+export type ApplicationSubmitted = Static<typeof ApplicationSubmitted>;
+export type CaseStatusChanged = Static<typeof CaseStatusChanged>;
+export type CaseTransitioned = Static<typeof CaseTransitioned>;
+export type CertificateRequested = Static<typeof CertificateRequested>;
+export type CertificateIssued = Static<typeof CertificateIssued>;
+export type CertificateNotice = Static<typeof CertificateNotice>;
