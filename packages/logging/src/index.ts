@@ -18,7 +18,8 @@ function scrub(value: unknown, depth = 0): unknown {
   if (depth > 6) return value;
   if (typeof value === 'string') return maskIdNumbers(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  if (value && typeof value === 'object' && !(value instanceof Error)) {
+  // Only plain objects: fastify's request/response and errors go through pino's own serializers.
+  if (value && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
     return out;

@@ -1,0 +1,12 @@
+/**
+ * @hall/auth: asymmetric access tokens per zone. The identity service signs (createTokenSigner);
+ * every other service verifies (authPlugin) with public keys only and guards routes with
+ * requireRealm / requireRole / requirePosition.
+ */
+export { generateSigningKey, jwkThumbprint, SIGNING_ALGS, type SigningAlg, type SigningKey } from './keys.js';
+export { createTokenSigner, type TokenSigner, type TokenSignerOptions } from './signer.js';
+export { PrincipalSchema, RealmSchema, type Principal, type Realm } from './principal.js';
+export {
+  authPlugin, requireRealm, requireRole, requirePosition, UNAUTHENTICATED_TITLE, FORBIDDEN_TITLE,
+  type AuthOptions, type AuthHandler,
+} from './plugin.js';

@@ -1,0 +1,160 @@
+/**
+ * authPlugin: verifies access tokens on a service and exposes the caller as request.principal.
+ * Verify-only: services get public keys, never the signing key. Each zone configures its own
+ * issuer and audience, so a token minted for the internet zone is refused in the extranet zone
+ * (and the other way round) even if someone configured both zones to trust the same key.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import fastifyJwt, { type TokenOrHeader } from '@fastify/jwt';
+import { Value } from '@sinclair/typebox/value';
+import { Problems, type ProblemError } from '@hall/http';
+import { algOfKey, loadPublicKey, SIGNING_ALGS, type SigningAlg } from './keys.js';
+import { pickPrincipal, PrincipalSchema, type Principal, type Realm } from './principal.js';
+
+export interface AuthOptions {
+  /** Every key the zone's identity service may currently sign with (old and new during rotation). */
+  publicKeys: { kid: string; pem: string }[];
+  issuer: string;
+  audience: string;
+  /** Accepted algorithms; default both. Narrow it to refuse a key type outright. */
+  algorithms?: SigningAlg[];
+  /** Seconds of clock skew tolerated on exp/iat; default 30. */
+  clockToleranceSeconds?: number;
+}
+
+export type AuthHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler: 401 unless the request carries a valid token for this zone. */
+    authenticate: AuthHandler;
+  }
+  interface FastifyRequest {
+    /** The verified caller; reading it on a route without `app.authenticate` is a programming error. */
+    readonly principal: Principal;
+  }
+}
+
+export const UNAUTHENTICATED_TITLE = '未登录或登录已过期';
+export const FORBIDDEN_TITLE = '无权执行此操作';
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+function unauthenticated(detail: string): ProblemError {
+  // RFC 6750 §3: tell the client which scheme to use and that the token (if any) was the problem.
+  return Problems.unauthorized('unauthenticated', UNAUTHENTICATED_TITLE, detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+}
+
+function forbidden(detail: string): ProblemError {
+  return Problems.forbidden('forbidden', FORBIDDEN_TITLE, detail);
+}
+
+interface JwtError { code?: string; message?: string }
+
+/** Maps @fastify/jwt's failures to the applicant-facing detail; the reason itself goes to the log. */
+function detailFor(err: JwtError): string {
+  switch (err.code) {
+    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER': return '请求未携带访问令牌';
+    case 'FST_JWT_BAD_REQUEST': return '访问令牌格式不正确，应为 Authorization: Bearer <令牌>';
+    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED': return '访问令牌已过期，请重新登录';
+    default: return '访问令牌无效';
+  }
+}
+
+const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
+  if (opts.publicKeys.length === 0) throw new Error('authPlugin: at least one public key is required');
+  const algorithms = opts.algorithms ?? [...SIGNING_ALGS];
+  const keys = new Map<string, { pem: string; alg: SigningAlg }>();
+  for (const { kid, pem } of opts.publicKeys) {
+    if (keys.has(kid)) throw new Error(`authPlugin: duplicate kid ${kid}`);
+    const alg = algOfKey(loadPublicKey(pem));
+    if (!algorithms.includes(alg)) throw new Error(`authPlugin: key ${kid} is ${alg}, which is not among the accepted algorithms`);
+    keys.set(kid, { pem, alg });
+  }
+
+  await app.register(fastifyJwt, {
+    secret: {
+      // Key selection by kid. The header's alg must be the key's own algorithm: this is what stops
+      // alg-confusion (e.g. HS256 with the public key as the HMAC secret) before fast-jwt sees it.
+      public: async (_request: FastifyRequest, token: TokenOrHeader): Promise<string> => {
+        const header = 'header' in token ? token.header : token;
+        const entry = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
+        // kid and alg are attacker-chosen; only a bounded prefix goes into the log message.
+        if (!entry) throw Object.assign(new Error(`unknown kid ${String(header.kid).slice(0, 64)}`), { code: 'HALL_UNKNOWN_KID' });
+        if (header.alg !== entry.alg) throw Object.assign(new Error(`alg ${String(header.alg).slice(0, 16)} does not match key ${header.kid}`), { code: 'HALL_ALG_MISMATCH' });
+        return entry.pem;
+      },
+    },
+    // complete:true so the key callback sees the header (kid, alg), not just the payload.
+    decode: { complete: true },
+    verify: {
+      algorithms,
+      allowedIss: opts.issuer,
+      allowedAud: opts.audience,
+      requiredClaims: ['sub', 'iss', 'aud', 'exp', 'iat'],
+      clockTolerance: (opts.clockToleranceSeconds ?? 30) * 1000,
+    },
+  });
+
+  app.decorateRequest('principal', {
+    getter(this: FastifyRequest): Principal {
+      const principal = principals.get(this);
+      if (!principal) throw new Error('request.principal read on a route that does not run app.authenticate');
+      return principal;
+    },
+  });
+
+  app.decorate('authenticate', async function authenticate(request: FastifyRequest): Promise<void> {
+    let claims: unknown;
+    try {
+      claims = await request.jwtVerify();
+    } catch (err) {
+      const e = err as JwtError;
+      request.log.info({ reason: e.code ?? 'unknown', message: e.message }, 'access token rejected');
+      throw unauthenticated(detailFor(e));
+    }
+    // A correctly signed token is still refused if it does not describe a principal; anything
+    // else would surface later as undefined roles in an access check.
+    if (!Value.Check(PrincipalSchema, claims)) {
+      request.log.warn({ reason: 'claims', path: Value.Errors(PrincipalSchema, claims).First()?.path }, 'access token rejected');
+      throw unauthenticated('访问令牌无效');
+    }
+    principals.set(request, pickPrincipal(claims));
+  });
+};
+
+// Depends on @hall/http's problem handlers: the ProblemErrors thrown here are only rendered as
+// problem+json there, so registering on a bare fastify instance fails at boot rather than quietly.
+export const authPlugin = fp(plugin, { name: '@hall/auth', fastify: '5.x', dependencies: ['@hall/http/problems'] });
+
+function current(request: FastifyRequest): Principal {
+  const principal = principals.get(request);
+  // Guards placed without app.authenticate before them still fail closed.
+  if (!principal) throw unauthenticated('请求未通过身份认证');
+  return principal;
+}
+
+/** preHandler: 403 unless the caller belongs to the realm (public = applicants, staff = civil servants). */
+export function requireRealm(realm: Realm): AuthHandler {
+  return async (request) => {
+    const p = current(request);
+    if (p.realm !== realm) throw forbidden(realm === 'staff' ? '仅限工作人员访问' : '仅限办事群众访问');
+  };
+}
+
+/** preHandler: 403 unless the caller holds at least one of the roles. */
+export function requireRole(...roles: string[]): AuthHandler {
+  if (roles.length === 0) throw new Error('requireRole needs at least one role');
+  return async (request) => {
+    if (!current(request).roles.some((r) => roles.includes(r))) throw forbidden('缺少所需角色');
+  };
+}
+
+/** preHandler: 403 unless the caller holds at least one of the positions (岗位). */
+export function requirePosition(...positions: string[]): AuthHandler {
+  if (positions.length === 0) throw new Error('requirePosition needs at least one position');
+  return async (request) => {
+    if (!(current(request).positions ?? []).some((p) => positions.includes(p))) throw forbidden('缺少所需岗位');
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Schema helpers: the TypeBox `Type` builder every service uses, plus StrictObject, because
+ * inbound bodies must reject unknown properties (a typo in a field name should be a 400, not
+ * silently dropped data on an application form).
+ */
+import { Type, type ObjectOptions, type TObject, type TProperties } from '@sinclair/typebox';
+
+export { Type };
+export type { Static, TSchema } from '@sinclair/typebox';
+
+export function StrictObject<T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> {
+  return Type.Object(properties, { ...options, additionalProperties: false });
+}

@@ -1,0 +1,244 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@hall/logging';
+import { buildHttpApp, Problems, ProblemError, ProblemSchema, StrictObject, Type, type HttpApp, type HttpPlugin } from '../src/index.js';
+
+function captureLogs(level = 'info') {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  return { lines, logger: createLogger({ service: 'test', level, destination }) };
+}
+
+const SECRET = 'db password is hunter2 at 10.0.0.5';
+
+async function build(opts: { readiness?: Record<string, () => Promise<unknown>>; level?: string; readinessTimeoutMs?: number } = {}) {
+  const { lines, logger } = captureLogs(opts.level);
+  const app: HttpApp = await buildHttpApp({ service: 'declaration', logger, bodyLimit: 1024, ...opts });
+  const Applicant = StrictObject({ name: Type.String({ minLength: 1 }), age: Type.Integer({ minimum: 0 }) });
+  app.post('/applicants', {
+    schema: { body: Applicant, response: { 201: Type.Object({ name: Type.String(), age: Type.Integer() }), '4xx': ProblemSchema } },
+  }, async (request, reply) => reply.code(201).send(request.body));
+  app.get('/cases/:id', {
+    schema: { params: StrictObject({ id: Type.String({ pattern: '^C\\d+$' }) }) },
+  }, async (request) => {
+    throw Problems.conflict('case_already_accepted', '该办件已受理', `办件 ${request.params.id} 已受理，不能重复受理`, { extra: { caseId: request.params.id } });
+  });
+  // An encapsulated child plugin keeps the TypeBox typing when annotated as HttpPlugin.
+  const search: HttpPlugin<{ prefix: string }> = async (child) => {
+    child.get('/search', { schema: { querystring: StrictObject({ q: Type.String(), page: Type.Integer({ minimum: 1, default: 1 }) }) } },
+      async (request) => ({ q: request.query.q.trim(), page: request.query.page }));
+  };
+  await app.register(search, { prefix: '/v1' });
+  app.get('/boom', async () => { throw new Error(SECRET); });
+  app.get('/boom-async', async () => { await Promise.resolve(); throw new TypeError(SECRET); });
+  app.get('/teapot', async () => { throw Object.assign(new Error('I am a teapot'), { statusCode: 418 }); });
+  await app.ready();
+  return { app, lines };
+}
+
+function problem(res: { headers: Record<string, unknown>; body: string }) {
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  return JSON.parse(res.body) as Record<string, unknown>;
+}
+
+describe('buildHttpApp', () => {
+  let app: HttpApp;
+  let lines: Record<string, unknown>[];
+  beforeEach(async () => ({ app, lines } = await build()));
+  afterEach(async () => { await app.close(); });
+
+  it('accepts a valid body', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', payload: { name: '张三', age: 30 } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ name: '张三', age: 30 });
+  });
+
+  it('answers malformed JSON with 400 malformed_json', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', headers: { 'content-type': 'application/json' }, payload: '{"name": "张三",' });
+    expect(res.statusCode).toBe(400);
+    expect(problem(res)).toMatchObject({ type: 'https://hall.gov.cn/problems/malformed_json', code: 'malformed_json', status: 400, instance: '/applicants' });
+  });
+
+  it('rejects an unknown property instead of stripping it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', payload: { name: '张三', age: 30, isAdmin: true } });
+    expect(res.statusCode).toBe(400);
+    const body = problem(res);
+    expect(body).toMatchObject({ code: 'validation_failed', title: '请求参数校验失败', status: 400 });
+    expect(body.errors).toEqual([{ field: '/body/isAdmin', message: '不允许的字段' }]);
+  });
+
+  it('rejects a value of the wrong type, naming the field', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', payload: { name: '张三', age: { years: 30 } } });
+    expect(res.statusCode).toBe(400);
+    expect(problem(res).errors).toEqual([{ field: '/body/age', message: '类型应为 integer' }]);
+  });
+
+  it('does not coerce body scalars: a number for a string or a string for an integer is a 400', async () => {
+    for (const payload of [{ name: 123, age: 30 }, { name: '张三', age: '30' }, { name: null, age: 30 }]) {
+      const res = await app.inject({ method: 'POST', url: '/applicants', payload });
+      expect(res.statusCode).toBe(400);
+      expect(problem(res).code).toBe('validation_failed');
+    }
+  });
+
+  it('applies querystring defaults and coercion in an encapsulated plugin', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/search?q=%20营业执照%20' });
+    expect(res.json()).toEqual({ q: '营业执照', page: 1 });
+    expect((await app.inject({ method: 'GET', url: '/v1/search?q=a&page=2' })).json()).toEqual({ q: 'a', page: 2 });
+    expect((await app.inject({ method: 'GET', url: '/v1/search?q=a&sort=asc' })).statusCode).toBe(400);
+  });
+
+  it('reports a missing required property at its own path', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', payload: { age: 30 } });
+    expect(problem(res).errors).toEqual([{ field: '/body/name', message: '缺少必填字段' }]);
+  });
+
+  it('validates params with the request part in the field path', async () => {
+    const res = await app.inject({ method: 'GET', url: '/cases/X1' });
+    expect(res.statusCode).toBe(400);
+    expect(problem(res).errors).toEqual([{ field: '/params/id', message: '格式不正确' }]);
+  });
+
+  it('answers an oversize body with 413 payload_too_large', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', payload: { name: 'x'.repeat(2048), age: 1 } });
+    expect(res.statusCode).toBe(413);
+    expect(problem(res)).toMatchObject({ code: 'payload_too_large', status: 413 });
+  });
+
+  it('answers an unsupported content type with 415', async () => {
+    const res = await app.inject({ method: 'POST', url: '/applicants', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect(res.statusCode).toBe(415);
+    expect(problem(res)).toMatchObject({ code: 'unsupported_media_type', status: 415 });
+  });
+
+  it('turns a thrown ProblemError into its status, code, detail and extra members', async () => {
+    const res = await app.inject({ method: 'GET', url: '/cases/C42' });
+    expect(res.statusCode).toBe(409);
+    expect(problem(res)).toEqual({
+      type: 'https://hall.gov.cn/problems/case_already_accepted',
+      title: '该办件已受理',
+      status: 409,
+      code: 'case_already_accepted',
+      detail: '办件 C42 已受理，不能重复受理',
+      instance: '/cases/C42',
+      requestId: res.headers['x-request-id'],
+      caseId: 'C42',
+    });
+  });
+
+  it.each(['/boom', '/boom-async'])('answers a plain Error from %s with a bare 500 and logs it', async (url) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('hunter2');
+    expect(res.body).not.toContain('at '); // no stack frames
+    expect(problem(res)).toEqual({
+      type: 'https://hall.gov.cn/problems/internal_error', title: '服务器内部错误', status: 500, code: 'internal_error',
+      instance: url, requestId: res.headers['x-request-id'],
+    });
+    const logged = lines.find((l) => l.msg === 'unhandled error');
+    expect(logged).toMatchObject({ level: 50, reqId: res.headers['x-request-id'], url });
+    expect(JSON.stringify(logged)).toContain('hunter2');
+  });
+
+  it('passes other framework 4xx through with a generic code', async () => {
+    const res = await app.inject({ method: 'GET', url: '/teapot' });
+    expect(res.statusCode).toBe(418);
+    expect(problem(res)).toMatchObject({ code: 'client_error', status: 418 });
+    expect(res.body).not.toContain('I am a teapot');
+  });
+
+  it('answers an unknown route with 404 route_not_found', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nowhere?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(problem(res)).toMatchObject({ code: 'route_not_found', status: 404, instance: '/nowhere?x=1', detail: '未找到接口 GET /nowhere' });
+  });
+
+  it('echoes a valid x-request-id and uses it as the problem requestId and log reqId', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'gw-2026.11.26_abc-1' } });
+    expect(res.headers['x-request-id']).toBe('gw-2026.11.26_abc-1');
+    expect(problem(res).requestId).toBe('gw-2026.11.26_abc-1');
+    expect(lines.some((l) => l.reqId === 'gw-2026.11.26_abc-1')).toBe(true);
+  });
+
+  it.each([['too long', 'a'.repeat(65)], ['bad characters', 'abc def<script>'], ['empty', '']])('replaces an x-request-id that is %s with a uuid', async (_why, id) => {
+    const res = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': id } });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('binds a valid x-correlation-id onto request.log and ignores an invalid one', async () => {
+    app.log.info('boot'); // unrelated line, to show the binding is per request
+    await app.inject({ method: 'POST', url: '/applicants', headers: { 'x-correlation-id': 'APP-20261126-0001' }, payload: { name: '张三', age: 1 } });
+    const reqLines = lines.filter((l) => l.reqId !== undefined);
+    expect(reqLines.length).toBeGreaterThan(0);
+    expect(reqLines.every((l) => l.correlationId === 'APP-20261126-0001')).toBe(true);
+    lines.length = 0;
+    await app.inject({ method: 'POST', url: '/applicants', headers: { 'x-correlation-id': 'x'.repeat(100) }, payload: { name: '张三', age: 1 } });
+    expect(lines.some((l) => 'correlationId' in l)).toBe(false);
+  });
+
+  it('sends helmet security headers, on errors too', async () => {
+    for (const url of ['/health', '/boom']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['content-security-policy']).toBeDefined();
+    }
+  });
+
+  it('answers /health without running readiness checks and keeps it out of info logs', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', service: 'declaration' });
+    expect(lines.filter((l) => l.reqId === res.headers['x-request-id'])).toEqual([]);
+  });
+});
+
+describe('GET /ready', () => {
+  it('answers 200 with every check ok', async () => {
+    const { app } = await build({ readiness: { database: async () => 1, nats: async () => undefined } });
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ready', checks: { database: 'ok', nats: 'ok' } });
+    await app.close();
+  });
+
+  it('answers 503 not_ready naming the failing check', async () => {
+    const { app } = await build({
+      readiness: { database: async () => 1, nats: async () => { throw new Error('connection refused'); }, sync: () => { throw new Error('thrown synchronously'); } },
+    });
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(problem(res)).toMatchObject({ code: 'not_ready', status: 503, checks: { database: 'ok', nats: 'connection refused', sync: 'thrown synchronously' } });
+    await app.close();
+  });
+
+  it('fails a check that does not answer within the timeout', async () => {
+    const { app } = await build({ readinessTimeoutMs: 50, readiness: { slow: () => new Promise(() => {}) } });
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(problem(res).checks).toEqual({ slow: 'timed out after 50 ms' });
+    await app.close();
+  });
+
+  it('logs probe requests at debug only', async () => {
+    const { app, lines } = await build({ level: 'debug' });
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    const mine = lines.filter((l) => l.reqId === res.headers['x-request-id']);
+    expect(mine.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(mine.every((l) => l.level === 20)).toBe(true);
+    await app.close();
+  });
+});
+
+describe('ProblemError', () => {
+  it('refuses a non-error status', () => {
+    expect(() => new ProblemError(200, 'ok', '成功')).toThrow(RangeError);
+  });
+  it('exposes statusCode for fastify and third-party handlers', () => {
+    expect(Problems.notFound('case_not_found', '办件不存在').statusCode).toBe(404);
+  });
+  it('builds each factory with its status', () => {
+    const statuses = Object.values(Problems).map((make) => make('c', '标题').status);
+    expect(statuses).toEqual([400, 401, 403, 404, 409, 422, 429, 503]);
+  });
+});

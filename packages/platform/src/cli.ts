@@ -1,0 +1,36 @@
+/**
+ * `pnpm start`: runs the whole platform on this machine until Ctrl-C. State lives in .data/
+ * (kept across restarts). Uses the Postgres server at DATABASE_URL when set, else an embedded one.
+ */
+import path from 'node:path';
+import { startPlatform, REPO_ROOT, PROCESSES } from './index.js';
+import { DEMO_ACCOUNTS_HELP } from './demo.js';
+
+const dataDir = process.env.HALL_DATA_DIR ?? path.join(REPO_ROOT, '.data');
+const started = Date.now();
+process.stdout.write(`启动网上办事大厅（两网）… 数据目录 ${dataDir}\n`);
+const platform = await startPlatform({
+  dataDir,
+  adminDatabaseUrl: process.env.DATABASE_URL || undefined,
+  seed: true,
+  logLevel: process.env.LOG_LEVEL ?? 'info',
+  onProgress: (step, done, total) => process.stdout.write(`  [${String(done).padStart(2)}/${total}] ${step} ✓\n`),
+});
+
+const rows = PROCESSES.map((p) => `  ${p.zone === 'internet' ? '互联网  ' : '政务外网'}  ${p.name.padEnd(16)} ${platform.url(p.name)}`);
+process.stdout.write(`\n全部就绪（${((Date.now() - started) / 1000).toFixed(1)} 秒）：\n${rows.join('\n')}\n`);
+process.stdout.write(`  NATS 互联网 ${platform.nats.internet.url}   NATS 政务外网 ${platform.nats.extranet.url}\n`);
+process.stdout.write(`  对象存储 互联网 ${platform.s3.internet.endpoint}   政务外网 ${platform.s3.extranet.endpoint}\n`);
+process.stdout.write(`\n${DEMO_ACCOUNTS_HELP}\n日志：${path.join(dataDir, 'logs')}\n按 Ctrl-C 停止。\n`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('\n正在停止…\n');
+  await platform.stop();
+  process.stdout.write('已停止。\n');
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

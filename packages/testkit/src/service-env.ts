@@ -1,0 +1,67 @@
+/**
+ * Everything one service needs to start for real in a test: its own database, its zone's NATS
+ * server (real users and permissions), an S3 endpoint when it stores objects, and the zone's
+ * signing key written to disk — returned as the environment `startService` reads, plus a token
+ * signer so tests can act as any principal of that zone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateSigningKey, createTokenSigner, type Principal } from '@hall/auth';
+import { createTestDatabase } from './index.js';
+import { startNatsZone, type NatsZoneServer } from './index.js';
+import { startS3, type S3Server } from './index.js';
+
+export const TEST_ISSUER = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' } as const;
+export const TEST_AUDIENCE = { internet: 'hall-internet', extranet: 'hall-extranet' } as const;
+
+export interface ServiceEnv {
+  env: Record<string, string>;
+  nats: NatsZoneServer;
+  s3?: S3Server;
+  databaseUrl: string;
+  /** Signs a token of this zone for the given principal. */
+  token(p: Partial<Principal> & { sub: string }): string;
+  keyFile: string;
+  cleanup(): Promise<void>;
+}
+
+export async function createServiceEnv(opts: {
+  zone: 'internet' | 'extranet';
+  natsUser: string;
+  objectStore?: boolean;
+  nats?: NatsZoneServer;
+  env?: Record<string, string>;
+}): Promise<ServiceEnv> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-svc-'));
+  const db = await createTestDatabase({ prefix: opts.natsUser.replace(/[^a-z]/g, '') });
+  const ownNats = !opts.nats;
+  const nats = opts.nats ?? (await startNatsZone({ zone: opts.zone }));
+  const s3 = opts.objectStore ? await startS3({ buckets: ['hall-materials'] }) : undefined;
+  const key = generateSigningKey('EdDSA');
+  const keyFile = path.join(dir, 'signing.json');
+  fs.writeFileSync(keyFile, JSON.stringify(key));
+  const publicFile = path.join(dir, 'public.json');
+  fs.writeFileSync(publicFile, JSON.stringify([{ kid: key.kid, pem: key.publicKeyPem }]));
+  const signer = createTokenSigner({ privateKeyPem: key.privateKeyPem, kid: key.kid, alg: key.alg, issuer: TEST_ISSUER[opts.zone], audience: TEST_AUDIENCE[opts.zone] });
+  const creds = nats.users[opts.natsUser];
+  if (!creds) throw new Error(`no NATS user ${opts.natsUser} in zone ${opts.zone}`);
+  const env: Record<string, string> = {
+    ZONE: opts.zone, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url, NATS_URL: nats.url, NATS_USER: creds.user, NATS_PASS: creds.pass,
+    AUTH_PUBLIC_KEYS_FILE: publicFile, AUTH_ISSUER: TEST_ISSUER[opts.zone], AUTH_AUDIENCE: TEST_AUDIENCE[opts.zone], AUTH_SIGNING_KEY_FILE: keyFile,
+    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: 'hall-materials' } : {}),
+    ...opts.env,
+  };
+  const realm = opts.zone === 'internet' ? 'public' : 'staff';
+  return {
+    env, nats, s3, databaseUrl: db.url, keyFile,
+    token: (p) => signer.sign({ realm, name: '测试用户', roles: [], ...p } as Principal),
+    cleanup: async () => {
+      await s3?.stop();
+      if (ownNats) await nats.stop();
+      await db.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

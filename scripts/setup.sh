@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the platform needs on a fresh machine of this kind, idempotently:
+# pnpm (pinned), Debian's nats-server, the workspace's dependencies, and the Prisma clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+if [ "${HALL_NEEDS_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then need_apt+=(chromium); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+want_pnpm=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$want_pnpm" ]; then
+  echo "installing pnpm@$want_pnpm"
+  npm install -g "pnpm@$want_pnpm" >/dev/null 2>&1
+fi
+
+pnpm install --frozen-lockfile --reporter=silent
+# prisma generate needs no schema engine; pointing the variable at any file stops the download attempt.
+PRISMA_SCHEMA_ENGINE_BINARY="${PRISMA_SCHEMA_ENGINE_BINARY:-/bin/true}" pnpm -r --filter './services/*' --reporter=silent run generate >/dev/null

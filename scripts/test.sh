@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: type check, then unit, service and end-to-end tests (jest, ESM mode).
+# Results are written to .tmp/jest-results.json; .ci/run prints the totals from it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+mkdir -p .tmp
+rm -f .tmp/jest-results.json .tmp/typecheck.failed
+
+# Tests use the machine's Postgres on 127.0.0.1:5432 (PG_ADMIN_URL overrides); start it if it is down.
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start 2>/dev/null || true
+fi
+
+echo "== type check"
+if ! pnpm -s typecheck; then touch .tmp/typecheck.failed; fi
+
+echo "== jest"
+NODE_OPTIONS="--experimental-vm-modules --no-warnings" node node_modules/jest/bin/jest.js \
+  --json --outputFile=.tmp/jest-results.json --maxWorkers=2 "$@"
+rc=$?
+[ -f .tmp/typecheck.failed ] && { echo "type check failed"; rc=1; }
+exit $rc

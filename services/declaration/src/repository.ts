@@ -1,0 +1,108 @@
+/** Declaration's repositories: item replica, materials, applications and their timeline. */
+import { randomUUID } from 'node:crypto';
+import type { ItemPublished, CaseStatusChanged, CertificateNotice, ApplicationSubmitted } from '@hall/contracts';
+import { buildMessage } from '@hall/contracts';
+import { enqueue } from '@hall/messaging';
+import type { Db } from './db.js';
+import type { Prisma } from './generated/prisma/client.js';
+
+type Tx = Prisma.TransactionClient;
+
+
+/** How far along a case is, so that status messages handled out of order never move it backwards. */
+const RANK: Record<string, number> = { submitted: 0, received: 1, accepted: 2, rejected: 9, approved: 3, denied: 9, completed: 10 };
+
+export function replicaRepository(db: Db) {
+  return {
+    async upsert(tx: Tx, p: ItemPublished['payload']): Promise<void> {
+      const existing = await tx.itemReplica.findUnique({ where: { code: p.code } });
+      if (existing && existing.version > p.version) return;
+      const data = { version: p.version, name: p.name, department: p.department, publication: p as object, publishedAt: new Date(p.publishedAt), updatedAt: new Date() };
+      await tx.itemReplica.upsert({ where: { code: p.code }, create: { code: p.code, ...data }, update: data });
+    },
+    list: (q: { search?: string; skip: number; take: number }) => {
+      const where = q.search ? { OR: [{ name: { contains: q.search } }, { code: { contains: q.search } }] } : {};
+      return db.$transaction([db.itemReplica.findMany({ where, orderBy: { code: 'asc' }, skip: q.skip, take: q.take }), db.itemReplica.count({ where })]);
+    },
+    get: (code: string) => db.itemReplica.findUnique({ where: { code } }),
+  };
+}
+
+export function materialRepository(db: Db) {
+  return {
+    create: (m: { accountId: string; itemCode: string; materialCode: string; fileName: string; objectKey: string; sha256: string; size: number; contentType: string }) =>
+      db.material.create({ data: { id: randomUUID(), ...m } }),
+    findOwned: (accountId: string, ids: string[]) => db.material.findMany({ where: { accountId, id: { in: ids } } }),
+  };
+}
+
+export interface NewApplication {
+  accountId: string;
+  applicantName: string;
+  item: ItemPublished['payload'];
+  form: Record<string, unknown>;
+  materials: { id: string; materialCode: string; fileName: string; objectKey: string; sha256: string; size: number; contentType: string }[];
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+export function applicationRepository(db: Db) {
+  return {
+    findByKey: (accountId: string, idempotencyKey: string) => db.application.findUnique({ where: { accountId_idempotencyKey: { accountId, idempotencyKey } } }),
+    /** Writes the application, attaches its materials, starts its timeline and enqueues the inbound message, in one transaction. */
+    async submit(a: NewApplication) {
+      return db.$transaction(async (tx) => {
+        const [{ seq }] = await tx.$queryRawUnsafe<{ seq: bigint }[]>("SELECT nextval('receipt_no_seq') AS seq") as [{ seq: bigint }];
+        const now = new Date();
+        const ymd = now.toISOString().slice(0, 10).replace(/-/g, '');
+        const receiptNo = `SB${ymd}${String(seq).padStart(8, '0')}`;
+        const id = randomUUID();
+        const app = await tx.application.create({
+          data: { id, receiptNo, accountId: a.accountId, applicantName: a.applicantName, itemCode: a.item.code, itemVersion: a.item.version, form: a.form as object, status: 'submitted', idempotencyKey: a.idempotencyKey, requestHash: a.requestHash, submittedAt: now },
+        });
+        const attached = await tx.material.updateMany({ where: { id: { in: a.materials.map((m) => m.id) }, applicationId: null }, data: { applicationId: id } });
+        if (attached.count !== a.materials.length) throw new MaterialAlreadyUsedError();
+        await tx.timelineEntry.create({ data: { applicationId: id, status: 'submitted', at: now, sourceMessageId: `local:${id}` } });
+        const payload: ApplicationSubmitted['payload'] = {
+          applicationId: id, receiptNo, itemCode: a.item.code, itemVersion: a.item.version,
+          applicant: { accountId: a.accountId, name: a.applicantName, kind: 'person' },
+          form: a.form,
+          materials: a.materials.map((m) => ({ materialCode: m.materialCode, fileName: m.fileName, objectKey: m.objectKey, sha256: m.sha256, size: m.size, contentType: m.contentType })),
+          submittedAt: now.toISOString(),
+        };
+        await enqueue(tx, buildMessage('application.submitted', {
+          id, zone: 'internet', correlationId: id, payload,
+          attachments: a.materials.map((m) => ({ key: m.objectKey, sha256: m.sha256, size: m.size, contentType: m.contentType })),
+        }));
+        return app;
+      });
+    },
+    listOwned: (accountId: string, q: { skip: number; take: number }) =>
+      db.$transaction([db.application.findMany({ where: { accountId }, orderBy: { submittedAt: 'desc' }, skip: q.skip, take: q.take }), db.application.count({ where: { accountId } })]),
+    /** Only the owner sees an application: another account's id answers as if it did not exist. */
+    async getOwned(accountId: string, id: string) {
+      const app = await db.application.findFirst({ where: { id, accountId } });
+      if (!app) return null;
+      const timeline = await db.timelineEntry.findMany({ where: { applicationId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+      return { app, timeline };
+    },
+    async applyStatus(tx: Tx, messageId: string, s: CaseStatusChanged['payload']): Promise<void> {
+      const app = await tx.application.findUnique({ where: { id: s.applicationId } });
+      if (!app) throw new Error(`status for unknown application ${s.applicationId}`);
+      await tx.timelineEntry.create({ data: { applicationId: app.id, status: s.status, reason: s.reason ?? null, caseNumber: s.caseNumber, certificateId: s.certificateId ?? null, at: new Date(s.at), sourceMessageId: messageId } });
+      const forward = (RANK[s.status] ?? 0) > (RANK[app.status] ?? 0);
+      await tx.application.update({
+        where: { id: app.id },
+        data: { caseNumber: s.caseNumber, ...(forward ? { status: s.status } : {}), ...(s.certificateId ? { certificateId: s.certificateId } : {}), updatedAt: new Date() },
+      });
+    },
+    async applyCertificate(tx: Tx, messageId: string, c: CertificateNotice['payload']): Promise<void> {
+      const app = await tx.application.findUnique({ where: { id: c.applicationId } });
+      if (!app) throw new Error(`certificate for unknown application ${c.applicationId}`);
+      await tx.timelineEntry.create({ data: { applicationId: app.id, status: 'certificate_issued', caseNumber: c.caseNumber, certificateId: c.certificateId, at: new Date(c.issuedAt), sourceMessageId: messageId } });
+      await tx.application.update({ where: { id: app.id }, data: { certificateId: c.certificateId, updatedAt: new Date() } });
+    },
+  };
+}
+
+export class MaterialAlreadyUsedError extends Error {}

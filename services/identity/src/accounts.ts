@@ -1,0 +1,36 @@
+/** Account repository: all SQL for accounts and their audit trail lives here. */
+import { randomUUID } from 'node:crypto';
+import type { Db } from './db.js';
+import type { Prisma } from './generated/prisma/client.js';
+
+export type AccountRow = Awaited<ReturnType<Db['account']['findFirst']>> & {};
+
+export function accountRepository(db: Db) {
+  return {
+    findByUsername: (realm: string, username: string) => db.account.findUnique({ where: { realm_username: { realm, username } } }),
+    findById: (id: string) => db.account.findUnique({ where: { id } }),
+    async recordFailure(id: string, threshold: number, lockMinutes: number): Promise<{ locked: boolean }> {
+      return db.$transaction(async (tx) => {
+        const acc = await tx.account.update({ where: { id }, data: { failedLogins: { increment: 1 } } });
+        if (acc.failedLogins >= threshold) {
+          await tx.account.update({ where: { id }, data: { lockedUntil: new Date(Date.now() + lockMinutes * 60_000), failedLogins: 0 } });
+          await tx.auditEntry.create({ data: { actor: 'system', action: 'account.locked', target: id, detail: { reason: 'failed_logins', threshold } } });
+          return { locked: true };
+        }
+        return { locked: false };
+      });
+    },
+    recordSuccess: (id: string) => db.account.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null } }),
+    /** Creates the account if its username is free in the realm; audited. Returns whether it was created. */
+    async ensure(data: Omit<Prisma.AccountCreateInput, 'id'>, actor: string): Promise<boolean> {
+      return db.$transaction(async (tx) => {
+        const existing = await tx.account.findUnique({ where: { realm_username: { realm: data.realm, username: data.username } } });
+        if (existing) return false;
+        const id = randomUUID();
+        await tx.account.create({ data: { ...data, id } });
+        await tx.auditEntry.create({ data: { actor, action: 'account.created', target: id, detail: { realm: data.realm, username: data.username, kind: data.kind } } });
+        return true;
+      });
+    },
+  };
+}
