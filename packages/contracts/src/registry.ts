@@ -20,8 +20,8 @@ export interface MessageDef<S extends TObject = TObject> {
 }
 
 function def<S extends TObject>(schema: S, subject: string): MessageDef<S> {
-  const type = (schema.properties as { type: { const: string } }).type.const;
-  const version = (schema.properties as { version: { const: number } }).version.const;
+  const type = (schema.properties as unknown as { type: { const: string } }).type.const;
+  const version = (schema.properties as unknown as { version: { const: number } }).version.const;
   return { type, version, subject, schema, check: TypeCompiler.Compile(schema) };
 }
 

@@ -20,7 +20,7 @@ export interface PrismaClientOptions {
 }
 
 export function createPrismaClient<T>(
-  Client: new (opts: { adapter: unknown }) => T,
+  Client: new (opts: { adapter: PrismaPg }) => T,
   databaseUrl: string,
   opts: PrismaClientOptions = {},
 ): T {

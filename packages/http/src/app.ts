@@ -79,8 +79,8 @@ class HallLogController extends LogController {
 }
 
 // ajv and ajv-formats are CommonJS with a default export; under ESM the class sits on .default.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule;
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as typeof addFormatsModule;
+const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as typeof addFormatsModule.default;
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
 const textAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));

@@ -83,6 +83,15 @@ class Semaphore {
   }
 }
 
+/**
+ * Terminates without a reason on purpose: nats-server before 2.10 only recognises the bare
+ * `+TERM` payload and silently ignores `+TERM <reason>`, which would leave the message pending and
+ * redeliver it after ack_wait, forever. The reason goes to our log instead.
+ */
+function term(m: JsMsg): void {
+  m.term();
+}
+
 function headerRecord(m: JsMsg): Record<string, string> {
   const out: Record<string, string> = {};
   if (m.headers) for (const [k, vs] of m.headers) if (vs[0] !== undefined) out[k] = vs[0];
@@ -142,6 +151,16 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
   let stopped = false;
   let messages: ConsumerMessages | undefined;
   let recreating: Promise<void> | undefined;
+  let wakeLoop: () => void = () => undefined;
+  /** A sleep that `stop()` cuts short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wakeLoop = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
 
   function recreateConsumer(reason: string): void {
     // The durable can vanish (server restarted with a lost store, someone deleted it); nats.js
@@ -176,11 +195,11 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
       log.warn({ err: error, subject: m.subject, seq: m.seq }, 'invalid message; terminating it');
       try {
         await opts.onInvalid?.(m.data, error, meta);
-        m.term(`invalid: ${error.message.slice(0, 200)}`);
+        term(m);
       } catch (onInvalidErr) {
         if (m.info.deliveryCount >= INVALID_MAX_ATTEMPTS) {
           log.error({ err: onInvalidErr, seq: m.seq }, 'onInvalid keeps failing; terminating the message without it');
-          m.term('invalid; onInvalid failed');
+          term(m);
         } else {
           log.error({ err: onInvalidErr, seq: m.seq }, 'onInvalid failed; will retry');
           m.nak(retryDelay(m.info.deliveryCount));
@@ -199,7 +218,7 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
       const deliveries = m.info.deliveryCount;
       if (opts.maxDeliver !== undefined && opts.maxDeliver > 0 && deliveries >= opts.maxDeliver) {
         mlog.error({ err, deliveries }, 'handler failed on the last allowed delivery; giving up on the message');
-        m.term('max deliveries reached');
+        term(m);
       } else {
         const delay = retryDelay(deliveries);
         mlog.warn({ err, deliveries, retryInMs: delay }, 'handler failed; message will be redelivered');
@@ -217,6 +236,20 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
       else if (s.type === 'heartbeats_missed') log.debug({ count: s.count }, 'heartbeats missed');
     }
   }
+
+  // After a reconnect nats.js re-checks the consumer with a backoff of up to `expires`, so a
+  // server that comes back slowly (JetStream still recovering) could leave us idle for seconds.
+  // Reopening the consume iterator ourselves gets the pull going again as soon as it can.
+  const connStatus = opts.nc.status();
+  void (async () => {
+    for await (const s of connStatus) {
+      if (stopped) break;
+      if (s.type === 'reconnect') {
+        log.info('reconnected; reopening the pull');
+        void messages?.close().catch(() => undefined);
+      }
+    }
+  })();
 
   const loop = (async () => {
     let failures = 0;
@@ -247,14 +280,14 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
             });
           inFlight.add(p);
         }
-        if (!stopped) log.warn('consume iterator ended; reopening');
+        if (!stopped) log.debug('consume iterator ended; reopening');
       } catch (err) {
         if (stopped) break;
         failures++;
         log.warn({ err, failures }, 'consume loop error; retrying');
         if (err instanceof JetStreamApiError && err.code === 10014) recreateConsumer('consumer not found');
       }
-      if (!stopped) await sleep(Math.min(5000, 250 * 2 ** Math.min(failures, 5)));
+      if (!stopped) await pause(failures === 0 ? 100 : Math.min(5000, 250 * 2 ** Math.min(failures, 5)));
     }
   })();
 
@@ -262,6 +295,8 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      (connStatus as { stop?: () => void }).stop?.();
+      wakeLoop();
       await messages?.close().catch(() => undefined);
       await loop;
       await Promise.allSettled([...inFlight]);

@@ -11,7 +11,7 @@
  * could read every stream that any other user pulls, which would void "consume IN only".
  */
 import { randomBytes } from 'node:crypto';
-import type { StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 
 export type Zone = 'internet' | 'extranet';
 export const ZONES: readonly Zone[] = ['internet', 'extranet'];
@@ -75,7 +75,8 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
         name: 'approval',
         description: '审批: cases, transitions, certificate requests, status for applicants',
         publish: ['hall.x.case.>', 'hall.x.certificate.requested', 'hall.out.case.>'],
-        consumes: ['IN', 'X'],
+        // OUT for catalog.item.published: approval keeps its own copy of each item's department and certificate type.
+        consumes: ['IN', 'X', 'OUT'],
       },
       {
         name: 'certificate',
@@ -121,13 +122,23 @@ export function streamConfig(spec: StreamSpec): Partial<StreamConfig> & { name: 
     name: spec.name,
     subjects: spec.subjects,
     description: spec.description,
-    storage: 'file' as StreamConfig['storage'],
-    retention: 'limits' as StreamConfig['retention'],
-    discard: 'old' as StreamConfig['discard'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
     max_age: STREAM_MAX_AGE_MS * 1_000_000, // nanoseconds
     duplicate_window: DUPLICATE_WINDOW_MS * 1_000_000,
     num_replicas: 1,
   };
+}
+
+/** The nats-server these machines run (Debian's package); configs assume it unless told otherwise. */
+export const DEFAULT_SERVER_VERSION = '2.9.10';
+
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj > major || (maj === major && min >= minor);
 }
 
 export interface Permissions {
@@ -140,16 +151,16 @@ export interface Permissions {
  * what a durable pull consumer needs with nats.js 3 on nats-server 2.9 (found by test, see
  * test/topology.access.test.ts):
  * - `$JS.API.CONSUMER.CREATE.S.>` — create/update the durable (subject `CREATE.S.<durable>[.<filter>]`);
- * - `$JS.API.CONSUMER.DURABLE.CREATE.S.>` — the legacy create subject, which nats.js still uses for
- *   consumers with several filter subjects (servers ≥ 2.10 only);
  * - `$JS.API.CONSUMER.INFO.S.>` — `js.consumers.get` and the client's re-check after a reconnect;
  * - `$JS.API.CONSUMER.MSG.NEXT.S.>` — pull requests;
  * - `$JS.ACK.S.>` — ack / nak / term / working;
- * and every user subscribes its own inbox for replies and pulled messages.
- * `$JS.API.INFO` and `$JS.API.STREAM.INFO.*` are not needed: `connectNats` users create
- * consumers through `jetstreamManager(nc, { checkAPI: false })`.
+ * and every user subscribes its own inbox for replies and pulled messages. Dropping any one of
+ * these breaks consumption; `$JS.API.INFO` and `$JS.API.STREAM.INFO.*` are not needed (consumers
+ * are created through `jetstreamManager(nc, { checkAPI: false })`). For servers ≥ 2.10 the legacy
+ * `$JS.API.CONSUMER.DURABLE.CREATE.S.>` is added too: nats.js uses it for consumers with several
+ * filter subjects, which only those servers support.
  */
-export function userPermissions(zone: Zone, user: string): Permissions {
+export function userPermissions(zone: Zone, user: string, serverVersion = DEFAULT_SERVER_VERSION): Permissions {
   const spec = userSpec(zone, user);
   const inbox = `${inboxPrefixFor(user)}.>`;
   if (spec.manageStreams) {
@@ -159,13 +170,9 @@ export function userPermissions(zone: Zone, user: string): Permissions {
   for (const s of spec.consumes) if (!streams.includes(s)) throw new Error(`${zone}/${user} consumes unknown stream ${s}`);
   const publish = [...spec.publish];
   for (const s of spec.consumes) {
-    publish.push(
-      `$JS.API.CONSUMER.CREATE.${s}.>`,
-      `$JS.API.CONSUMER.DURABLE.CREATE.${s}.>`,
-      `$JS.API.CONSUMER.INFO.${s}.>`,
-      `$JS.API.CONSUMER.MSG.NEXT.${s}.>`,
-      `$JS.ACK.${s}.>`,
-    );
+    publish.push(`$JS.API.CONSUMER.CREATE.${s}.>`);
+    if (versionAtLeast(serverVersion, 2, 10)) publish.push(`$JS.API.CONSUMER.DURABLE.CREATE.${s}.>`);
+    publish.push(`$JS.API.CONSUMER.INFO.${s}.>`, `$JS.API.CONSUMER.MSG.NEXT.${s}.>`, `$JS.ACK.${s}.>`);
   }
   // An explicit deny for users that must never write business subjects: it documents intent and
   // still holds if someone later widens the allow-list by mistake.
@@ -198,13 +205,6 @@ export interface RenderNatsServerConfigOptions {
   serverName?: string;
 }
 
-function versionAtLeast(version: string, major: number, minor: number): boolean {
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
-  if (!m) return false;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  return maj > major || (maj === major && min >= minor);
-}
-
 /** JSON strings are valid NATS config strings, and quoting every value avoids parser surprises with `$`. */
 const q = (s: string) => JSON.stringify(s);
 const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
@@ -215,7 +215,7 @@ const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
  */
 export function renderNatsServerConfig(opts: RenderNatsServerConfigOptions): string {
   const topo = zoneTopology(opts.zone);
-  const serverVersion = opts.serverVersion ?? '2.9.10';
+  const serverVersion = opts.serverVersion ?? DEFAULT_SERVER_VERSION;
   const lines: string[] = [];
   lines.push(`# generated by @hall/messaging renderNatsServerConfig for the ${opts.zone} zone; do not edit by hand`);
   lines.push(`server_name: ${q(opts.serverName ?? `hall-${opts.zone}`)}`);
@@ -239,7 +239,7 @@ export function renderNatsServerConfig(opts: RenderNatsServerConfigOptions): str
   for (const u of topo.users) {
     const pass = opts.passwords[u.name];
     if (!pass) throw new Error(`no password given for ${opts.zone} user ${u.name}`);
-    const p = userPermissions(opts.zone, u.name);
+    const p = userPermissions(opts.zone, u.name, serverVersion);
     lines.push(`    # ${u.description}`);
     lines.push(`    { user: ${q(u.name)}, password: ${q(pass)}, permissions: {`);
     const pub = [

@@ -64,7 +64,7 @@ type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; D
 export async function startService<S extends TObject, P extends Prismaish>(
   def: ServiceDefinition<S, P>,
   env: Record<string, string | undefined> = process.env,
-  opts: { logDestination?: import('pino').DestinationStream } = {},
+  opts: { logDestination?: import('pino').DestinationStream; /** Stop on SIGINT/SIGTERM (the process entry sets this). */ handleSignals?: boolean } = {},
 ): Promise<RunningService<Static<S>, P>> {
   const config = loadConfig(def.configSchema, env) as Static<S> & BaseConfig;
   if (def.auth) {
@@ -105,6 +105,20 @@ export async function startService<S extends TObject, P extends Prismaish>(
     await app.register(authPlugin, { publicKeys, issuer: config.AUTH_ISSUER!, audience: config.AUTH_AUDIENCE! });
   }
   await def.routes(app, ctx);
+
+  // Everything but the HTTP server, in reverse order of start; runs once however stop is reached.
+  let tornDown = false;
+  const teardown = async () => {
+    if (tornDown) return;
+    tornDown = true;
+    for (const fn of stops.reverse()) await fn();
+    await outbox.stop();
+    await nc.drain().catch(() => nc.close());
+    await prisma.$disconnect();
+    logger.info('stopped');
+  };
+  // Hooks must be added before listen: fastify refuses them afterwards.
+  if (opts.handleSignals) registerGracefulShutdown(app, { logger, onClose: teardown });
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address();
   const url = typeof addr === 'object' && addr ? `http://${config.HOST}:${addr.port}` : String(addr);
@@ -114,16 +128,9 @@ export async function startService<S extends TObject, P extends Prismaish>(
   if (def.start) await def.start(ctx);
   logger.info({ url }, `${def.name} listening`);
 
-  let stopped = false;
   const stop = async () => {
-    if (stopped) return;
-    stopped = true;
     await app.close();
-    for (const fn of stops.reverse()) await fn();
-    await outbox.stop();
-    await nc.drain().catch(() => nc.close());
-    await prisma.$disconnect();
-    logger.info('stopped');
+    await teardown();
   };
   return { app, ctx, url, stop };
 }
@@ -131,8 +138,7 @@ export async function startService<S extends TObject, P extends Prismaish>(
 /** Process entry: starts the service, exits 78 naming the variable on bad config, stops on SIGINT/SIGTERM. */
 export async function runMain<S extends TObject, P extends Prismaish>(def: ServiceDefinition<S, P>): Promise<void> {
   try {
-    const svc = await startService(def);
-    registerGracefulShutdown(svc.app, { logger: svc.ctx.logger, onClose: () => svc.stop() });
+    await startService(def, process.env, { handleSignals: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.name}: ${err.message}\n`);

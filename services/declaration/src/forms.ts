@@ -5,8 +5,9 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// CommonJS modules with a default export: under ESM the class sits on .default.
+const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as typeof addFormatsModule.default;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
@@ -28,11 +29,8 @@ function toFieldError(e: ErrorObject, schema: { properties?: Record<string, { ti
 }
 
 export function validateForm(key: string, schema: Record<string, unknown>, data: unknown): FieldError[] {
-  let validate = cache.get(key);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    cache.set(key, validate);
-  }
+  const validate = cache.get(key) ?? ajv.compile(schema);
+  cache.set(key, validate);
   if (validate(data)) return [];
   return (validate.errors ?? []).map((e) => toFieldError(e, schema as never));
 }

@@ -51,7 +51,7 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
   async routes(app, ctx) {
     const { config } = ctx;
     const key = JSON.parse(fs.readFileSync(config.AUTH_SIGNING_KEY_FILE, 'utf8')) as { kid: string; alg: 'EdDSA' | 'ES256'; privateKeyPem: string };
-    const signer = createTokenSigner({ ...key, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+    const signer = createTokenSigner({ ...key, issuer: config.AUTH_ISSUER!, audience: config.AUTH_AUDIENCE!, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
     const accounts = accountRepository(ctx.prisma);
 
     app.get('/.well-known/jwks.json', { schema: { response: { 200: Type.Object({ keys: Type.Array(Type.Any()) }) } } }, async () => signer.jwks());

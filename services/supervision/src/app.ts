@@ -63,7 +63,7 @@ export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
         skipDuplicates: true,
       });
     };
-    const events = await consume({ nc: ctx.nc, stream: 'X', durable: 'supervision', filterSubjects: ['hall.x.case.>', 'hall.x.certificate.issued'], logger: ctx.logger, handler: record });
+    const events = await consume({ nc: ctx.nc, stream: 'X', durable: 'supervision', filterSubjects: ['hall.x.>'] /* nats-server 2.9: one filter per consumer */, logger: ctx.logger, handler: record });
     const inbound = await consume({ nc: ctx.nc, stream: 'IN', durable: 'supervision', filterSubjects: ['hall.in.>'], logger: ctx.logger, handler: record });
     ctx.onStop(async () => { await Promise.all([events.stop(), inbound.stop()]); });
   },
