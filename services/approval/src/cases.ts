@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildMessage, type ApplicationSubmitted, type CaseStatus, type ItemPublished } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
+import { chinaDateCompact } from '@hall/service';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 
@@ -23,7 +24,7 @@ export class TransitionError extends Error {
 
 /** `GY-WJW-20261126-000001`: department, date (Asia/Shanghai), sequence of the day. */
 async function nextCaseNumber(tx: Tx, department: string, at: Date): Promise<string> {
-  const ymd = new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const ymd = chinaDateCompact(at);
   const scope = `${department}:${ymd}`;
   const rows = await tx.$queryRawUnsafe<{ value: number }[]>(
     'INSERT INTO case_number_counter (scope, value) VALUES ($1, 1) ON CONFLICT (scope) DO UPDATE SET value = case_number_counter.value + 1 RETURNING value', scope);

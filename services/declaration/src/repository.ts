@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ItemPublished, CaseStatusChanged, CertificateNotice, ApplicationSubmitted } from '@hall/contracts';
 import { buildMessage } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
+import { chinaDateCompact } from '@hall/service';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 
@@ -54,7 +55,7 @@ export function applicationRepository(db: Db) {
       return db.$transaction(async (tx) => {
         const [{ seq }] = await tx.$queryRawUnsafe<{ seq: bigint }[]>("SELECT nextval('receipt_no_seq') AS seq") as [{ seq: bigint }];
         const now = new Date();
-        const ymd = now.toISOString().slice(0, 10).replace(/-/g, '');
+        const ymd = chinaDateCompact(now);
         const receiptNo = `SB${ymd}${String(seq).padStart(8, '0')}`;
         const id = randomUUID();
         const app = await tx.application.create({

@@ -59,7 +59,7 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
     app.post('/v1/auth/login', {
       schema: {
         body: LoginBody,
-        response: { 200: Type.Object({ accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer(), principal: PrincipalSchema }), 401: ProblemSchema, 423: ProblemSchema },
+        response: { 200: Type.Object({ accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer(), principal: PrincipalSchema }), 401: ProblemSchema, 403: ProblemSchema, 423: ProblemSchema },
       },
     }, async (req) => {
       const { username, password } = req.body;
@@ -71,12 +71,13 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
       if (account.lockedUntil && account.lockedUntil > new Date()) {
         throw new ProblemError(423, 'account_locked', '账号已锁定，请稍后再试', { extra: { lockedUntil: account.lockedUntil.toISOString() } });
       }
-      if (account.disabled) throw Problems.forbidden('account_disabled', '账号已停用，请联系管理员');
       if (!(await verifyPassword(password, account.passwordHash))) {
         const { locked } = await accounts.recordFailure(account.id, config.LOGIN_LOCK_THRESHOLD, config.LOGIN_LOCK_MINUTES);
         req.log.warn({ accountId: account.id, locked }, 'login failed');
         throw Problems.unauthorized('invalid_credentials', '用户名或密码错误');
       }
+      // Only after the password: told to anyone, "disabled" would confirm that the username exists.
+      if (account.disabled) throw Problems.forbidden('account_disabled', '账号已停用，请联系管理员');
       await accounts.recordSuccess(account.id);
       const principal = toPrincipal(account);
       return { accessToken: signer.sign(principal), tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS, principal };

@@ -16,13 +16,32 @@ import type { LaneDef } from './lanes.js';
 
 export class Quarantine extends Error {}
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const withoutNul = (s: string) => s.replace(/\u0000/g, '\uFFFD');
+
+/**
+ * The refused bytes as text for the quarantine row. Postgres `text` cannot hold NUL and would
+ * refuse the row (the message would then be terminated unrecorded), and bytes that are not UTF-8
+ * would be mangled by decoding: both are kept as `base64:` instead, losslessly.
+ */
+export function inspectable(raw: Uint8Array): string {
+  try {
+    const text = strictUtf8.decode(raw);
+    if (!text.includes('\u0000')) return text;
+  } catch { /* not UTF-8 */ }
+  return `base64:${Buffer.from(raw).toString('base64')}`;
+}
+
 export interface BridgeDeps { lane: LaneDef; sourceNc: NatsConnection; destNc: NatsConnection; sourceStore: ObjectStore; destStore: ObjectStore; db: Db; logger: Logger; durable?: string }
 
 export async function startBridge(d: BridgeDeps): Promise<{ stop(): Promise<void> }> {
   const publisher = createPublisher(d.destNc);
   const durable = d.durable ?? `relay-${d.lane.name}`;
 
-  const quarantine = async (seq: number, reason: string, raw: string, messageId?: string, type = 'unknown') => {
+  const quarantine = async (seq: number, why: string, raw: string, claimedId?: string, type = 'unknown') => {
+    // Reasons quote the refused input (JSON.parse does) and ids come from it: neither may carry NUL.
+    const reason = withoutNul(why);
+    const messageId = claimedId === undefined ? undefined : withoutNul(claimedId);
     d.logger.warn({ lane: d.lane.name, seq, messageId, reason }, 'message quarantined');
     await d.db.$transaction(async (tx) => {
       await tx.quarantineEntry.create({ data: { lane: d.lane.name, messageId: messageId ?? null, sourceSeq: BigInt(seq), reason, raw: raw.slice(0, 1_000_000) } });
@@ -47,12 +66,11 @@ export async function startBridge(d: BridgeDeps): Promise<{ stop(): Promise<void
 
   const consumer = await consume({
     nc: d.sourceNc, stream: d.lane.stream, durable, logger: d.logger, concurrency: 4,
-    onInvalid: async (raw, error) => {
-      // onInvalid has no sequence; 0 marks "unknown" in the quarantine row.
-      const text = Buffer.from(raw).toString('utf8');
-      let id: string | undefined;
-      try { id = (JSON.parse(text) as { id?: string }).id; } catch { /* not JSON at all */ }
-      await quarantine(0, `contract: ${(error as Error).message}`, text, typeof id === 'string' ? id.slice(0, 64) : undefined);
+    onInvalid: async (raw, error, meta) => {
+      const text = inspectable(raw);
+      let id: unknown;
+      try { id = (JSON.parse(text) as { id?: unknown }).id; } catch { /* not JSON at all */ }
+      await quarantine(meta.seq, `contract: ${error.message}`, text, typeof id === 'string' ? id.slice(0, 64) : undefined);
     },
     handler: async (message, meta) => {
       const raw = JSON.stringify(message);
