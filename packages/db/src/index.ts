@@ -29,3 +29,4 @@ export {
 export { parsePrismaSchema, PrismaSchemaParseError, type PrismaSchema, type PrismaModel, type PrismaField, type PrismaEnum } from './prisma-schema.js';
 export { createPrismaClient, type SqlExecutor, type PrismaClientOptions } from './client.js';
 export { parseDatabaseUrl } from './url.js';
+export * from './audit.js';

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildMessage, type ItemPublished } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
+import { audit } from '@hall/db';
 import type { Db } from './db.js';
 import type { BIRTH_REGISTRATION } from './demo-items.js';
 
@@ -34,7 +35,7 @@ export function itemRepository(db: Db) {
         if (existing) return;
         const id = randomUUID();
         await tx.item.create({ data: { ...d, id, status: 'draft' } });
-        await tx.auditEntry.create({ data: { actor, action: 'item.created', target: `${d.code}@${d.version}`, detail: {} } });
+        await audit(tx, { actor, action: 'item.created', target: `${d.code}@${d.version}`, detail: {} });
       });
     },
     /** Publishes a draft; a published version answers 'already'. The outbox row commits with the change. */
@@ -48,7 +49,7 @@ export function itemRepository(db: Db) {
         const item = await tx.item.update({ where: { code_version: { code, version } }, data: { status: 'published', publishedAt: new Date() } });
         // The previous published version retires: the portal offers one version per item.
         await tx.item.updateMany({ where: { code, status: 'published', version: { not: version } }, data: { status: 'retired' } });
-        await tx.auditEntry.create({ data: { actor, action: 'item.published', target: `${code}@${version}`, detail: {} } });
+        await audit(tx, { actor, action: 'item.published', target: `${code}@${version}`, detail: {} });
         await enqueue(tx, buildMessage('catalog.item.published', { zone: 'extranet', correlationId: `${code}@${version}`, payload: toPublication(item) }));
         return 'published';
       });

@@ -1,5 +1,6 @@
 /** Account repository: all SQL for accounts and their audit trail lives here. */
 import { randomUUID } from 'node:crypto';
+import { audit } from '@hall/db';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 
@@ -14,7 +15,7 @@ export function accountRepository(db: Db) {
         const acc = await tx.account.update({ where: { id }, data: { failedLogins: { increment: 1 } } });
         if (acc.failedLogins >= threshold) {
           await tx.account.update({ where: { id }, data: { lockedUntil: new Date(Date.now() + lockMinutes * 60_000), failedLogins: 0 } });
-          await tx.auditEntry.create({ data: { actor: 'system', action: 'account.locked', target: id, detail: { reason: 'failed_logins', threshold } } });
+          await audit(tx, { actor: 'system', action: 'account.locked', target: id, detail: { reason: 'failed_logins', threshold } });
           return { locked: true };
         }
         return { locked: false };
@@ -28,7 +29,7 @@ export function accountRepository(db: Db) {
         if (existing) return false;
         const id = randomUUID();
         await tx.account.create({ data: { ...data, id } });
-        await tx.auditEntry.create({ data: { actor, action: 'account.created', target: id, detail: { realm: data.realm, username: data.username, kind: data.kind } } });
+        await audit(tx, { actor, action: 'account.created', target: id, detail: { realm: data.realm, username: data.username, kind: data.kind } });
         return true;
       });
     },

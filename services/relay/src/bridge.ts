@@ -8,7 +8,7 @@
  */
 import { consume, createPublisher } from '@hall/messaging';
 import { validateMessage, ContractError, type MessageOf, type MessageType } from '@hall/contracts';
-import { sha256Hex, sniffContentType, type ObjectStore } from '@hall/storage';
+import { ObjectNotFoundError, ObjectTooLargeError, sha256Hex, sniffContentType, type ObjectStore } from '@hall/storage';
 import type { Logger } from '@hall/logging';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from './db.js';
@@ -56,7 +56,12 @@ export async function startBridge(d: BridgeDeps): Promise<{ stop(): Promise<void
       if (a.size > d.lane.maxAttachmentBytes) throw new Quarantine(`attachment ${a.key} exceeds ${d.lane.maxAttachmentBytes} bytes`);
       const existing = await d.destStore.stat(a.key);
       if (existing && existing.size === a.size && existing.metadata['sha256'] === a.sha256) continue; // copied before a crash
-      const body = await d.sourceStore.getBuffer(a.key, d.lane.maxAttachmentBytes);
+      // Missing or oversized is a fact about this message, not an outage: retrying would never end.
+      const body = await d.sourceStore.getBuffer(a.key, d.lane.maxAttachmentBytes).catch((err: unknown) => {
+        if (err instanceof ObjectNotFoundError) throw new Quarantine(`attachment ${a.key} is missing from the source store`);
+        if (err instanceof ObjectTooLargeError) throw new Quarantine(`attachment ${a.key} exceeds ${d.lane.maxAttachmentBytes} bytes`);
+        throw err;
+      });
       if (body.length !== a.size || sha256Hex(body) !== a.sha256) throw new Quarantine(`attachment ${a.key} does not match its SHA-256`);
       const sniffed = await sniffContentType(body.subarray(0, 4100));
       if (!sniffed || sniffed.mime !== a.contentType) throw new Quarantine(`attachment ${a.key} is ${sniffed?.mime ?? 'unrecognised'}, declared ${a.contentType}`);

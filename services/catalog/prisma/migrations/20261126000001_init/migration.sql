@@ -20,12 +20,3 @@ CREATE TABLE "item" (
   "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX "item_code_version_key" ON "item"("code", "version");
-
-CREATE TABLE "audit_entry" (
-  "id" BIGSERIAL PRIMARY KEY,
-  "actor" TEXT NOT NULL,
-  "action" TEXT NOT NULL,
-  "target" TEXT NOT NULL,
-  "detail" JSONB NOT NULL,
-  "at" TIMESTAMPTZ(3) NOT NULL DEFAULT now()
-);

@@ -16,12 +16,3 @@ CREATE TABLE "account" (
   "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX "account_realm_username_key" ON "account"("realm", "username");
-
-CREATE TABLE "audit_entry" (
-  "id" BIGSERIAL PRIMARY KEY,
-  "actor" TEXT NOT NULL,
-  "action" TEXT NOT NULL,
-  "target" TEXT NOT NULL,
-  "detail" JSONB NOT NULL,
-  "at" TIMESTAMPTZ(3) NOT NULL DEFAULT now()
-);
