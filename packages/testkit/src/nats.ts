@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createLogger } from '@hall/logging';
 import { connectNats, generatePasswords, provisionStreams, renderNatsServerConfig, zoneUsers, type Zone } from '@hall/messaging';
 import { freePort, waitForPort } from './net.js';
-import { trackChild, waitForExit } from './processes.js';
+import { trackChild, trackDir, untrackDir, waitForExit } from './processes.js';
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
@@ -62,6 +62,17 @@ export async function startNatsZone(opts: StartNatsZoneOptions): Promise<NatsZon
   const confDir = await mkdtemp(join(tmpdir(), `hall-nats-${opts.zone}-conf-`));
   const ownStore = opts.storeDir === undefined;
   const storeDir = opts.storeDir ?? (await mkdtemp(join(tmpdir(), `hall-nats-${opts.zone}-js-`)));
+  const removeStore = ownStore && !opts.keepStore;
+  trackDir(confDir);
+  if (removeStore) trackDir(storeDir);
+  async function removeDirs(): Promise<void> {
+    await rm(confDir, { recursive: true, force: true });
+    untrackDir(confDir);
+    if (removeStore) {
+      await rm(storeDir, { recursive: true, force: true });
+      untrackDir(storeDir);
+    }
+  }
   const passwords = opts.passwords ?? generatePasswords(opts.zone);
   const users: Record<string, { user: string; pass: string }> = {};
   for (const u of zoneUsers(opts.zone)) {
@@ -131,8 +142,7 @@ export async function startNatsZone(opts: StartNatsZoneOptions): Promise<NatsZon
     await launch();
   } catch (err) {
     await terminate('SIGKILL');
-    await rm(confDir, { recursive: true, force: true });
-    if (ownStore && !opts.keepStore) await rm(storeDir, { recursive: true, force: true });
+    await removeDirs();
     throw err;
   }
 
@@ -145,8 +155,7 @@ export async function startNatsZone(opts: StartNatsZoneOptions): Promise<NatsZon
     users,
     async stop() {
       await terminate('SIGTERM');
-      await rm(confDir, { recursive: true, force: true });
-      if (ownStore && !opts.keepStore) await rm(storeDir, { recursive: true, force: true });
+      await removeDirs();
     },
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       await terminate(signal);

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
+import { trackDir, untrackDir } from './processes.js';
 
 export interface S3Server {
   endpoint: string;
@@ -42,6 +43,7 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
   const port = opts.port ?? (await freePort());
   const ownDir = opts.directory === undefined;
   const directory = opts.directory ?? (await mkdtemp(join(tmpdir(), 'hall-s3-')));
+  if (ownDir) trackDir(directory);
   let server: S3rverInstance | undefined;
 
   async function run(): Promise<void> {
@@ -67,7 +69,15 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
     await s.close();
   }
 
-  await run();
+  try {
+    await run();
+  } catch (err) {
+    if (ownDir) {
+      await rm(directory, { recursive: true, force: true });
+      untrackDir(directory);
+    }
+    throw err;
+  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -76,7 +86,10 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
     directory,
     async stop() {
       await close();
-      if (ownDir) await rm(directory, { recursive: true, force: true });
+      if (ownDir) {
+        await rm(directory, { recursive: true, force: true });
+        untrackDir(directory);
+      }
     },
     async restart() {
       await close();

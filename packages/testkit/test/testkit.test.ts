@@ -120,3 +120,31 @@ describe('createTestDatabase', () => {
     }
   });
 });
+
+describe('cleanup without teardown', () => {
+  it('kills the servers and removes their directories when the test process dies', async () => {
+    const { spawn } = await import('node:child_process');
+    const { canConnect } = await import('../src/index.js');
+    const { fileURLToPath } = await import('node:url');
+    const fixture = fileURLToPath(new URL('./fixtures/orphan.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const info = await new Promise<{ port: number; storeDir: string; s3Port: number; s3Dir: string }>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line) resolve(JSON.parse(line));
+      });
+      child.once('exit', (code) => reject(new Error(`fixture exited early (${code})`)));
+    });
+    expect(await canConnect('127.0.0.1', info.port)).toBe(true);
+    child.kill('SIGKILL'); // no teardown, no 'exit' handler: only the reaper can clean up
+    const deadline = Date.now() + 8000;
+    while (Date.now() < deadline && ((await canConnect('127.0.0.1', info.port)) || existsSync(info.storeDir) || existsSync(info.s3Dir))) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await canConnect('127.0.0.1', info.port)).toBe(false);
+    expect(existsSync(info.storeDir)).toBe(false);
+    expect(existsSync(info.s3Dir)).toBe(false);
+  }, 20_000);
+});

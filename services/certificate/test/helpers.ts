@@ -1,0 +1,58 @@
+/** Boots the real certificate service (app.ts) on real Postgres and the extranet NATS server; approval's requests are published as the approval user. */
+import { randomUUID } from 'node:crypto';
+import { startService, type RunningService } from '@hall/service';
+import { createServiceEnv, type ServiceEnv } from '@hall/testkit/service-env';
+import { connectNats, createPublisher, type NatsConnection } from '@hall/messaging';
+import { buildMessage, type CertificateRequested } from '@hall/contracts';
+import { createLogger } from '@hall/logging';
+import { definition } from '../src/app.js';
+import type { Db } from '../src/db.js';
+
+export function certificateRequest(overrides: Partial<CertificateRequested['payload']> = {}): CertificateRequested['payload'] {
+  return {
+    caseId: randomUUID(), caseNumber: `GY-WJW-20261126-${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`, applicationId: randomUUID(),
+    certificateType: 'birth-service-certificate', department: 'gy-wjw',
+    holder: { accountId: randomUUID(), name: '周梦婕' }, data: { 女方姓名: '周梦婕', 男方姓名: '李明', 孩次: 1 },
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  svc: RunningService<unknown, Db>;
+  env: ServiceEnv;
+  /** Publishes certificate.requested as approval does; returns the message id. */
+  request(payload: CertificateRequested['payload'], id?: string): Promise<string>;
+  /** Resolves once the service has handled the message with this id (its inbox row committed). */
+  handled(messageId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCertificate(): Promise<Harness> {
+  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'certificate' });
+  const svc = (await startService(definition, env.env)) as unknown as RunningService<unknown, Db>;
+  const c = env.nats.users.approval!;
+  const nc: NatsConnection = await connectNats({ servers: env.nats.url, user: c.user, pass: c.pass, name: 'test-approval', logger: createLogger({ service: 't', level: 'silent' }) });
+  const pub = createPublisher(nc);
+  return {
+    svc, env,
+    request: async (payload, id) => {
+      const m = buildMessage('certificate.requested', { zone: 'extranet', correlationId: payload.applicationId, payload, ...(id ? { id } : {}) });
+      await pub.publish(m);
+      return m.id;
+    },
+    handled: async (messageId) => {
+      await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'certificate' AND message_id = $1", messageId)).length > 0);
+    },
+    close: async () => { await nc.close(); await svc.stop(); await env.cleanup(); },
+  };
+}
+
+export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
