@@ -12,7 +12,7 @@
  * never touches a process that already ended normally.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,21 +21,49 @@ const dirs = new Set<string>();
 let exitHooked = false;
 let stateFile: string | undefined;
 
+// $1 = pid to watch, $2 = state-file prefix, $3 = lock file. Every module instance of this file
+// in the watched process (jest loads it once per test file) writes its own "<prefix><id>.state";
+// one reaper serves them all.
 const REAPER_SCRIPT = `
 while kill -0 "$1" 2>/dev/null; do sleep 1; done
-if [ -f "$2" ]; then
-  grep '^pid ' "$2" | cut -d' ' -f2 | while read -r p; do kill -9 "$p" 2>/dev/null; done
-  grep '^dir ' "$2" | cut -d' ' -f2- | while read -r d; do rm -rf -- "$d"; done
-  rm -f "$2"
-fi
+for f in "$2"*.state; do
+  [ -f "$f" ] || continue
+  grep '^pid ' "$f" | cut -d' ' -f2 | while read -r p; do kill -9 "$p" 2>/dev/null; done
+  grep '^dir ' "$f" | cut -d' ' -f2- | while read -r d; do rm -rf -- "$d"; done
+  rm -f "$f"
+done
+rm -f "$3"
 `;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the reaper for this process unless one already runs (lock file holds its pid). */
+function ensureReaper(prefix: string): void {
+  const lock = `${prefix}reaper.lock`;
+  try {
+    const holder = Number(readFileSync(lock, 'utf8'));
+    if (holder > 0 && isAlive(holder)) return;
+  } catch {
+    // no lock yet
+  }
+  const reaper = spawn('sh', ['-c', REAPER_SCRIPT, 'hall-testkit-reaper', String(process.pid), prefix, lock], { detached: true, stdio: 'ignore' });
+  reaper.unref();
+  if (reaper.pid) writeFileSync(lock, String(reaper.pid));
+}
 
 function writeState(): void {
   if (!stateFile) {
-    stateFile = join(tmpdir(), `hall-testkit-${process.pid}-${Date.now().toString(36)}.state`);
+    const prefix = join(tmpdir(), `hall-testkit-${process.pid}-`);
+    stateFile = `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.state`;
     writeFileSync(stateFile, '');
-    const reaper = spawn('sh', ['-c', REAPER_SCRIPT, 'hall-testkit-reaper', String(process.pid), stateFile], { detached: true, stdio: 'ignore' });
-    reaper.unref();
+    ensureReaper(prefix);
   }
   const lines = [...[...children].flatMap((c) => (c.pid ? [`pid ${c.pid}`] : [])), ...[...dirs].map((d) => `dir ${d}`)];
   writeFileSync(stateFile, lines.join('\n') + (lines.length ? '\n' : ''));

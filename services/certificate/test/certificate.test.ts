@@ -54,10 +54,12 @@ describe('certificate', () => {
   }, 30_000);
 
   it('should sign with the issuing department\'s own key and credit code', async () => {
-    const wjw = await issued((await (async () => { const r = certificateRequest(); await h.request(r); return r; })()).caseId);
-    const r = certificateRequest({ department: 'gy-mzj' });
-    await h.request(r);
-    const mzj = await issued(r.caseId);
+    const a = certificateRequest({ department: 'gy-wjw' });
+    const b = certificateRequest({ department: 'gy-mzj' });
+    await h.request(a);
+    await h.request(b);
+    const [wjw, mzj] = [await issued(a.caseId), await issued(b.caseId)];
+    expect(wjw.id).toMatch(/\.11341621003000001X\.\d{6}\.1\.[0-9A-Z]$/);
     expect(mzj.id).toMatch(/\.11341621003000002T\.\d{6}\.1\.[0-9A-Z]$/);
     expect(mzj.keyId).not.toBe(wjw.keyId);
     expect(mzj.keyId).toMatch(/^gy-mzj-/);
@@ -115,8 +117,8 @@ describe('certificate', () => {
     expect(key).toMatchObject({ department: 'gy-wjw', algorithm: 'Ed25519', active: true });
 
     // Offline: the signature from the certificate.issued event, the document, and the published key.
-    const [event] = (await waitFor(async () => (await outbox(req.applicationId)).filter((x) => x.type === 'certificate.issued' && x.sent_at))) as [{ payload: any }];
-    const signature = Buffer.from(event.payload.payload.signature as string, 'base64');
+    const events = await waitFor(async () => { const r = (await outbox(req.applicationId)).filter((x) => x.type === 'certificate.issued' && x.sent_at); return r.length > 0 && r; });
+    const signature = Buffer.from(events[0]!.payload.payload.signature as string, 'base64');
     const document = (await verifyId(cert.id)).json().document as Record<string, unknown>;
     const publicKey = createPublicKey(key!.publicKeyPem);
     expect(verify(null, Buffer.from(canonical(document)), publicKey, signature)).toBe(true);

@@ -12,6 +12,7 @@ import { consume } from '@hall/messaging';
 import { extendConfig, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
 import type { MessageOf, MessageType } from '@hall/contracts';
 import { createPrisma, type Db } from './db.js';
+import type { Prisma } from './generated/prisma/client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SupervisionConfig = extendConfig({});
@@ -27,6 +28,11 @@ function describe(m: MessageOf<MessageType>): { caseNumber: string | null; depar
   }
 }
 
+// Events often share a timestamp (one transaction, one clock tick): without a unique tie-breaker
+// Postgres may order ties differently for each page, repeating some events and skipping others.
+const NEWEST_FIRST: Prisma.ProcessEventOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { messageId: 'desc' }];
+const IN_ORDER: Prisma.ProcessEventOrderByWithRelationInput[] = [{ occurredAt: 'asc' }, { receivedAt: 'asc' }, { messageId: 'asc' }];
+
 const EventView = Type.Object({ messageId: Type.String(), type: Type.String(), caseNumber: Type.Union([Type.String(), Type.Null()]), stage: Type.Union([Type.String(), Type.Null()]), occurredAt: Type.String(), payload: Type.Any() });
 
 export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
@@ -41,7 +47,7 @@ export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
 
     app.get('/v1/events', { preHandler: supervisor, schema: { querystring: Type.Object(PageQuery), response: { 200: PageOf(EventView) } } }, async (req) => {
       const { skip, take } = pageWindow(req.query);
-      const [rows, total] = await ctx.prisma.$transaction([ctx.prisma.processEvent.findMany({ orderBy: { occurredAt: 'desc' }, skip, take }), ctx.prisma.processEvent.count()]);
+      const [rows, total] = await ctx.prisma.$transaction([ctx.prisma.processEvent.findMany({ orderBy: NEWEST_FIRST, skip, take }), ctx.prisma.processEvent.count()]);
       return { items: rows.map(toView), total, page: req.query.page, pageSize: req.query.pageSize };
     });
 
@@ -49,7 +55,7 @@ export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
       preHandler: supervisor,
       schema: { params: Type.Object({ caseNumber: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: Type.Object({ caseNumber: Type.String(), events: Type.Array(EventView) }), 404: ProblemSchema } },
     }, async (req) => {
-      const events = await ctx.prisma.processEvent.findMany({ where: { caseNumber: req.params.caseNumber }, orderBy: { occurredAt: 'asc' } });
+      const events = await ctx.prisma.processEvent.findMany({ where: { caseNumber: req.params.caseNumber }, orderBy: IN_ORDER });
       if (events.length === 0) throw Problems.notFound('case_not_found', '未找到该办件的过程数据');
       return { caseNumber: req.params.caseNumber, events: events.map(toView) };
     });
