@@ -62,7 +62,7 @@ export function certificateService(db: Db) {
       const cert = await tx.certificate.create({
         data: {
           id, caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, type: req.certificateType, typeCode: type.typeCode, department: req.department,
-          issuerCreditCode: issuer.creditCode, holder: req.holder as object, data: req.data as object, issuedAt, status: 'valid', algorithm: key.algorithm, keyId: key.kid, signature, documentSha256,
+          issuerCreditCode: issuer.creditCode, typeName: type.name, issuerName: issuer.name, holder: req.holder as object, data: req.data as object, issuedAt, status: 'valid', algorithm: key.algorithm, keyId: key.kid, signature, documentSha256,
         },
       });
       await enqueue(tx, buildMessage('certificate.issued', {
@@ -83,8 +83,8 @@ export function certificateService(db: Db) {
       const key = await db.signingKey.findUnique({ where: { kid: cert.keyId } });
       const issuer = ISSUERS[cert.department];
       const doc: SignedDocument = {
-        id: cert.id, type: cert.type, typeName: CERTIFICATE_TYPES[cert.type]?.name ?? cert.type,
-        issuer: { department: cert.department, name: issuer?.name ?? cert.department, creditCode: cert.issuerCreditCode },
+        id: cert.id, type: cert.type, typeName: cert.typeName ?? CERTIFICATE_TYPES[cert.type]?.name ?? cert.type,
+        issuer: { department: cert.department, name: cert.issuerName ?? issuer?.name ?? cert.department, creditCode: cert.issuerCreditCode },
         holder: cert.holder, data: cert.data, issuedAt: cert.issuedAt.toISOString(),
       };
       const signatureValid = !!key && verify(null, Buffer.from(canonicalJson(doc)), createPublicKey(key.publicKeyPem), Buffer.from(cert.signature, 'base64'));

@@ -1,5 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { certificateIdentifier, isValidIdentifier } from '../src/identifier.js';
+import { ISSUERS } from '../src/issuer.js';
 import { startCertificate, certificateRequest, waitFor, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -72,6 +73,21 @@ describe('certificate', () => {
     const r = await verifyId(cert.id);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ id: cert.id, status: 'valid', signatureValid: true, keyId: cert.keyId, document: { id: cert.id, typeName: '生育服务证', holder: req.holder, data: req.data, issuer: { department: 'gy-wjw', creditCode: '11341621003000001X' } } });
+  });
+
+  it('should still verify after the issuing department is renamed', async () => {
+    const req = certificateRequest();
+    await h.request(req);
+    const cert = await issued(req.caseId);
+    const original = ISSUERS['gy-wjw']!.name;
+    ISSUERS['gy-wjw']!.name = '涡阳县卫生健康委员会（更名后）';
+    try {
+      const r = (await verifyId(cert.id)).json();
+      expect(r).toMatchObject({ status: 'valid', signatureValid: true });
+      expect(r.document.issuer.name).toBe(original);
+    } finally {
+      ISSUERS['gy-wjw']!.name = original;
+    }
   });
 
   it.each([
