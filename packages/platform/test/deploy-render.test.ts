@@ -23,4 +23,15 @@ describe('deploy/render-nats.ts', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('writes sync_interval: always for nats-server 2.10 and later (fsync before acknowledging)', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-render-'));
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'deploy/render-nats.ts'), 'extranet', out, '--server-version', '2.10.0'], { cwd: REPO_ROOT, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(fs.readFileSync(path.join(out, 'nats-extranet.conf'), 'utf8')).toMatch(/^\s*sync_interval: always$/m);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
