@@ -1,3 +1,4 @@
+import { startOrCleanup } from '@hall/testkit';
 /**
  * Boots the real catalog service (app.ts) on real Postgres and the extranet NATS server, and reads
  * the OUT stream as the zone's provisioner through the JetStream API (the catalog package does not
@@ -50,13 +51,7 @@ function parseHeaders(b64: string | undefined): Record<string, string> {
 
 export async function startCatalog(extraEnv: Record<string, string> = {}): Promise<Harness> {
   const env = await createServiceEnv({ zone: 'extranet', natsUser: 'catalog', env: extraEnv });
-  let svc: Harness['svc'];
-  try {
-    svc = await startService(definition, env.env);
-  } catch (err) {
-    await env.cleanup();
-    throw err;
-  }
+  const svc: Harness['svc'] = await startOrCleanup(env, () => startService(definition, env.env));
   const p = env.nats.users.provisioner!;
   const nc = await connectNats({ servers: env.nats.url, user: p.user, pass: p.pass, name: 'test-provisioner', logger: createLogger({ service: 'test', level: 'silent' }) });
   return {
@@ -80,12 +75,4 @@ export async function startCatalog(extraEnv: Record<string, string> = {}): Promi
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor } from '@hall/testkit';

@@ -1,3 +1,4 @@
+import { waitFor } from '@hall/testkit';
 /** Boots the real certificate service (app.ts) on real Postgres and the extranet NATS server; approval's requests are published as the approval user. */
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@hall/service';
@@ -47,12 +48,4 @@ export async function startCertificate(): Promise<Harness> {
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };

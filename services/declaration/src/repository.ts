@@ -88,6 +88,8 @@ export function applicationRepository(db: Db) {
       return { app, timeline };
     },
     async applyStatus(tx: Tx, messageId: string, s: CaseStatusChanged['payload']): Promise<void> {
+      // Status messages are handled concurrently: lock the row so the rank comparison sees the latest status.
+      await tx.$queryRawUnsafe('SELECT 1 FROM application WHERE id = $1::uuid FOR UPDATE', s.applicationId);
       const app = await tx.application.findUnique({ where: { id: s.applicationId } });
       if (!app) throw new Error(`status for unknown application ${s.applicationId}`);
       await tx.timelineEntry.create({ data: { applicationId: app.id, status: s.status, reason: s.reason ?? null, caseNumber: s.caseNumber, certificateId: s.certificateId ?? null, at: new Date(s.at), sourceMessageId: messageId } });
@@ -98,6 +100,7 @@ export function applicationRepository(db: Db) {
       });
     },
     async applyCertificate(tx: Tx, messageId: string, c: CertificateNotice['payload']): Promise<void> {
+      await tx.$queryRawUnsafe('SELECT 1 FROM application WHERE id = $1::uuid FOR UPDATE', c.applicationId);
       const app = await tx.application.findUnique({ where: { id: c.applicationId } });
       if (!app) throw new Error(`certificate for unknown application ${c.applicationId}`);
       await tx.timelineEntry.create({ data: { applicationId: app.id, status: 'certificate_issued', caseNumber: c.caseNumber, certificateId: c.certificateId, at: new Date(c.issuedAt), sourceMessageId: messageId } });

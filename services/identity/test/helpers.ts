@@ -1,3 +1,4 @@
+import { startOrCleanup } from '@hall/testkit';
 /**
  * Boots the real identity service (app.ts) for one realm on real Postgres and its zone's NATS:
  * the public realm in the internet zone, the staff realm in the extranet. createServiceEnv writes
@@ -30,13 +31,7 @@ export interface Harness {
 export async function startIdentity(realm: Realm, extraEnv: Record<string, string> = {}): Promise<Harness> {
   const zone = realm === 'public' ? 'internet' : 'extranet';
   const env = await createServiceEnv({ zone, natsUser: 'identity', env: { REALM: realm, ...extraEnv } });
-  let svc: Harness['svc'];
-  try {
-    svc = await startService(definition, env.env);
-  } catch (err) {
-    await env.cleanup();
-    throw err;
-  }
+  const svc: Harness['svc'] = await startOrCleanup(env, () => startService(definition, env.env));
   const accounts = accountRepository(svc.ctx.prisma);
   return {
     svc, env, realm,

@@ -1,3 +1,4 @@
+import { waitFor } from '@hall/testkit';
 /**
  * Boots the real relay (app.ts) as one lane. The relay runs as the destination zone, so
  * `createServiceEnv` gives it the destination's nats-server, S3 and database; the source zone gets
@@ -138,12 +139,4 @@ export async function publisherAs(h: LaneHarness, side: 'source' | 'dest', user:
   return { nc, pub: createPublisher(nc) };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };

@@ -1,3 +1,4 @@
+import { waitFor } from '@hall/testkit';
 /** Boots the real supervision service (app.ts) on real Postgres and the extranet NATS server; events are published as the zone's real producers. */
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@hall/service';
@@ -70,12 +71,4 @@ export function applicationSubmitted(applicationId: string, occurredAt: Date) {
 
 export const newCaseNumber = () => `GY-WJW-20261126-${randomUUID().slice(0, 6)}`;
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };
