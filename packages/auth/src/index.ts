@@ -7,6 +7,6 @@ export { generateSigningKey, jwkThumbprint, SIGNING_ALGS, type SigningAlg, type 
 export { createTokenSigner, type TokenSigner, type TokenSignerOptions } from './signer.js';
 export { PrincipalSchema, RealmSchema, type Principal, type Realm } from './principal.js';
 export {
-  authPlugin, requireRealm, requireRole, requirePosition, UNAUTHENTICATED_TITLE, FORBIDDEN_TITLE,
+  authPlugin, requireRealm, requireRole, requirePosition, requireScope, UNAUTHENTICATED_TITLE, FORBIDDEN_TITLE,
   type AuthOptions, type AuthHandler,
 } from './plugin.js';

@@ -139,7 +139,7 @@ function current(request: FastifyRequest): Principal {
 export function requireRealm(realm: Realm): AuthHandler {
   return async (request) => {
     const p = current(request);
-    if (p.realm !== realm) throw forbidden(realm === 'staff' ? '仅限工作人员访问' : '仅限办事群众访问');
+    if (p.realm !== realm) throw forbidden(realm === 'staff' ? '仅限工作人员访问' : realm === 'client' ? '仅限数据交换客户端访问' : '仅限办事群众访问');
   };
 }
 
@@ -148,6 +148,16 @@ export function requireRole(...roles: string[]): AuthHandler {
   if (roles.length === 0) throw new Error('requireRole needs at least one role');
   return async (request) => {
     if (!current(request).roles.some((r) => roles.includes(r))) throw forbidden('缺少所需角色');
+  };
+}
+
+/** preHandler: 403 unless the caller (an API client) was granted every one of the scopes. */
+export function requireScope(...scopes: string[]): AuthHandler {
+  if (scopes.length === 0) throw new Error('requireScope needs at least one scope');
+  return async (request) => {
+    const granted = current(request).scopes ?? [];
+    const missing = scopes.filter((s) => !granted.includes(s));
+    if (missing.length) throw forbidden(`缺少数据交换授权范围：${missing.join('、')}`);
   };
 }
 

@@ -6,7 +6,8 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 
-export const RealmSchema = Type.Union([Type.Literal('public'), Type.Literal('staff')]);
+/** 'client': another department's system calling the data-exchange API with client credentials. */
+export const RealmSchema = Type.Union([Type.Literal('public'), Type.Literal('staff'), Type.Literal('client')]);
 export type Realm = Static<typeof RealmSchema>;
 
 const NonEmpty = Type.String({ minLength: 1, maxLength: 256 });
@@ -24,6 +25,8 @@ export const PrincipalSchema = Type.Object({
   positions: Type.Optional(Type.Array(NonEmpty, { maxItems: 64 })),
   /** Administrative division code (行政区划代码) whose cases the principal may act on. */
   region: Type.Optional(NonEmpty),
+  /** API clients only: the data-exchange scopes granted to the client (e.g. certificate:verify). */
+  scopes: Type.Optional(Type.Array(NonEmpty, { maxItems: 64 })),
 });
 
 export interface Principal {
@@ -34,6 +37,7 @@ export interface Principal {
   department?: string;
   positions?: string[];
   region?: string;
+  scopes?: string[];
 }
 
 /** Copies only the principal's own fields, so that token claims (iss, aud, exp…) never leak into it. */
@@ -46,5 +50,6 @@ export function pickPrincipal(claims: Principal): Principal {
     ...(claims.department !== undefined ? { department: claims.department } : {}),
     ...(claims.positions !== undefined ? { positions: [...claims.positions] } : {}),
     ...(claims.region !== undefined ? { region: claims.region } : {}),
+    ...(claims.scopes !== undefined ? { scopes: [...claims.scopes] } : {}),
   };
 }
