@@ -1,5 +1,6 @@
 export * from './envelope.js';
 export * from './messages.js';
+export * from './relay-messages.js';
 export * from './registry.js';
 export * from './build.js';
 export * from './proto.js';

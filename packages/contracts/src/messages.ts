@@ -15,10 +15,36 @@ export const MaterialSpec = Type.Object(
     required: Type.Boolean(),
     allowedTypes: Type.Array(Str(64), { maxItems: 20 }),
     maxSizeBytes: Type.Integer({ minimum: 1 }),
+    // Additions of catalog issue 4 (optional, so older publications stay valid):
+    /** 原件 / 复印件 / 原件及复印件 / 电子件. */
+    form: Type.Optional(Type.Union([Type.Literal('original'), Type.Literal('copy'), Type.Literal('original_and_copy'), Type.Literal('electronic')])),
+    copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+    /** An existing e-certificate of this type replaces the material (免提交). */
+    eCertificateType: Type.Optional(Str(64)),
+    note: Type.Optional(Str(500)),
   },
   { additionalProperties: false },
 );
 export type MaterialSpec = Static<typeof MaterialSpec>;
+
+/** One step of an item's workflow (办理流程); `next` absent means the following step in the list. */
+export const WorkflowStepSpec = Type.Object(
+  {
+    key: Str(64),
+    name: Str(64),
+    position: Str(64),
+    department: Type.Optional(Str(64)),
+    departmentName: Type.Optional(Str(200)),
+    limitDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+    /** Successors; more than one starts parallel branches (并联审批), which meet at a step with `join: true`. */
+    next: Type.Optional(Type.Array(Str(64), { maxItems: 20 })),
+    join: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type WorkflowStepSpec = Static<typeof WorkflowStepSpec>;
+export const WorkflowSpec = Type.Object({ steps: Type.Array(WorkflowStepSpec, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false });
+export type WorkflowSpec = Static<typeof WorkflowSpec>;
 
 /** A published item version (事项), as the internet portal's read replica stores it. */
 export const ItemPublished = Envelope(
@@ -41,6 +67,23 @@ export const ItemPublished = Envelope(
       formSchema: Type.Record(Type.String(), Type.Unknown()),
       materials: Type.Array(MaterialSpec, { maxItems: 50 }),
       publishedAt: Type.String({ format: 'date-time' }),
+      // Additions of catalog issue 4 (optional, so older publications stay valid):
+      /** 'retired': the version takes no new applications; cases filed under it carry on. Absent means published. */
+      status: Type.Optional(Type.Union([Type.Literal('published'), Type.Literal('retired')])),
+      retiredAt: Type.Optional(Type.String({ format: 'date-time' })),
+      /** 实施编码 (the item code is the 事项编码). */
+      implementationCode: Type.Optional(Str(64)),
+      /** 即办件 (immediate, same day) or 承诺件 (promised limit). */
+      kind: Type.Optional(Type.Union([Type.Literal('immediate'), Type.Literal('promised')])),
+      online: Type.Optional(Type.Boolean()),
+      /** Visits to the hall needed: 0 无需上门, 1 一次上门, 2 两次上门. */
+      visits: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })),
+      keywords: Type.Optional(Type.Array(Str(32), { maxItems: 20 })),
+      workflow: Type.Optional(WorkflowSpec),
+      /** The workflow flowchart (运行流程图) as an SVG document, rendered by the catalog. */
+      flowchartSvg: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000 })),
+      /** A bundle (一件事一次办): the items applied for together with this one form and materials list. */
+      bundle: Type.Optional(Type.Array(Type.Object({ code: Str(64), version: Type.Integer({ minimum: 1 }), name: Str(200) }, { additionalProperties: false }), { minItems: 2, maxItems: 20 })),
     },
     { additionalProperties: false },
   ),

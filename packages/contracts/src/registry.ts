@@ -7,6 +7,7 @@ import type { TObject, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { FormatRegistry } from '@sinclair/typebox';
 import * as M from './messages.js';
+import * as R from './relay-messages.js';
 
 if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d\d-\d\dT/.test(v));
@@ -33,6 +34,9 @@ export const Messages = {
   'certificate.requested': def(M.CertificateRequested, 'hall.x.certificate.requested'),
   'certificate.issued': def(M.CertificateIssued, 'hall.x.certificate.issued'),
   'certificate.notice': def(M.CertificateNotice, 'hall.out.certificate.notice'),
+  'relay.inbound.reconciliation': def(R.InboundReconciliation, 'hall.out.relay.inbound.reconciliation'),
+  'relay.outbound.reconciliation': def(R.OutboundReconciliation, 'hall.in.relay.outbound.reconciliation'),
+  'relay.message.quarantined': def(R.MessageQuarantined, 'hall.quarantine.relay'),
 } as const;
 
 export type MessageType = keyof typeof Messages;

@@ -12,11 +12,16 @@ export interface ProvisionResult {
   streams: StreamInfo[];
 }
 
-export async function provisionStreams(nc: NatsConnection, zone: Zone): Promise<ProvisionResult> {
+export interface ProvisionOptions {
+  /** Replicas per stream: 1 on a single server, 3 on a 3-node cluster (deploy/: R3 streams). */
+  replicas?: number;
+}
+
+export async function provisionStreams(nc: NatsConnection, zone: Zone, opts: ProvisionOptions = {}): Promise<ProvisionResult> {
   const jsm = await jetstreamManager(nc);
   const result: ProvisionResult = { created: [], updated: [], streams: [] };
   for (const spec of zoneTopology(zone).streams) {
-    const cfg = streamConfig(spec);
+    const cfg = { ...streamConfig(spec), ...(opts.replicas ? { num_replicas: opts.replicas } : {}) };
     let exists = true;
     try {
       await jsm.streams.info(spec.name);

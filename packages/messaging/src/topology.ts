@@ -32,6 +32,13 @@ export interface UserSpec {
   consumes: string[];
   /** Only the provisioner manages streams (and anything else on the JetStream API). */
   manageStreams?: boolean;
+  /**
+   * Streams the user may read by sequence (stream info + direct get), without a consumer: a relay
+   * lane's sender re-reads its retained source stream to re-send what the receiver reports missing.
+   */
+  reads?: string[];
+  /** Single durables on one subject (never the whole stream): the create request must name that subject. */
+  durables?: { stream: string; durable: string; subject: string }[];
 }
 
 export interface ZoneTopology {
@@ -52,13 +59,26 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
       { name: 'IN', subjects: ['hall.in.>'], description: 'produced locally (declaration outbox); read by the INBOUND lane sender' },
       { name: 'OUT', subjects: ['hall.out.>'], description: 'written by the OUTBOUND lane receiver; read by declaration' },
       { name: 'I', subjects: ['hall.i.>'], description: 'internet-internal events' },
+      { name: 'QUARANTINE', subjects: ['hall.quarantine.>'], description: 'messages the OUTBOUND lane receiver refused, with the reason' },
     ],
     users: [
       { name: 'provisioner', description: 'creates and updates the streams', publish: [], consumes: [], manageStreams: true },
       { name: 'declaration', description: '申报: submits applications, reads case status', publish: ['hall.in.>', 'hall.i.>'], consumes: ['OUT'] },
       { name: 'identity', description: '统一身份 (public realm)', publish: ['hall.i.identity.>'], consumes: [] },
-      { name: 'relay-in-sender', description: 'INBOUND lane sender: reads IN, publishes nothing here', publish: [], consumes: ['IN'] },
-      { name: 'relay-out-receiver', description: 'OUTBOUND lane receiver: writes OUT', publish: ['hall.out.>'], consumes: [] },
+      {
+        name: 'relay-in-sender',
+        description: 'INBOUND lane sender: reads IN (and its reconciliation reports on OUT), publishes nothing here',
+        publish: [],
+        consumes: ['IN'],
+        reads: ['IN'],
+        durables: [{ stream: 'OUT', durable: 'relay-inbound-reconciliation', subject: 'hall.out.relay.inbound.reconciliation' }],
+      },
+      {
+        name: 'relay-out-receiver',
+        description: 'OUTBOUND lane receiver: writes OUT, its quarantine, and reports for the OUTBOUND sender via the INBOUND lane',
+        publish: ['hall.out.>', 'hall.in.relay.outbound.reconciliation', 'hall.quarantine.relay'],
+        consumes: [],
+      },
     ],
   },
   extranet: {
@@ -67,6 +87,7 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
       { name: 'IN', subjects: ['hall.in.>'], description: 'written by the INBOUND lane receiver' },
       { name: 'OUT', subjects: ['hall.out.>'], description: 'produced locally; read by the OUTBOUND lane sender' },
       { name: 'X', subjects: ['hall.x.>'], description: 'extranet-internal process events' },
+      { name: 'QUARANTINE', subjects: ['hall.quarantine.>'], description: 'messages the INBOUND lane receiver refused, with the reason' },
     ],
     users: [
       { name: 'provisioner', description: 'creates and updates the streams', publish: [], consumes: [], manageStreams: true },
@@ -89,8 +110,20 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
       { name: 'supervision', description: '电子监察: reads every process event', publish: ['hall.x.supervision.>'], consumes: ['IN', 'X', 'OUT'] },
       { name: 'exchange', description: '数据交换: reads events, publishes nothing', publish: [], consumes: ['X'] },
       { name: 'identity', description: '统一身份 (staff realm)', publish: ['hall.x.identity.>'], consumes: [] },
-      { name: 'relay-in-receiver', description: 'INBOUND lane receiver: writes IN', publish: ['hall.in.>'], consumes: [] },
-      { name: 'relay-out-sender', description: 'OUTBOUND lane sender: reads OUT, publishes nothing here', publish: [], consumes: ['OUT'] },
+      {
+        name: 'relay-in-receiver',
+        description: 'INBOUND lane receiver: writes IN, its quarantine, and reports for the INBOUND sender via the OUTBOUND lane',
+        publish: ['hall.in.>', 'hall.out.relay.inbound.reconciliation', 'hall.quarantine.relay'],
+        consumes: [],
+      },
+      {
+        name: 'relay-out-sender',
+        description: 'OUTBOUND lane sender: reads OUT (and its reconciliation reports on IN), publishes nothing here',
+        publish: [],
+        consumes: ['OUT'],
+        reads: ['OUT'],
+        durables: [{ stream: 'IN', durable: 'relay-outbound-reconciliation', subject: 'hall.in.relay.outbound.reconciliation' }],
+      },
     ],
   },
 };
@@ -173,6 +206,17 @@ export function userPermissions(zone: Zone, user: string, serverVersion = DEFAUL
     publish.push(`$JS.API.CONSUMER.CREATE.${s}.>`);
     if (versionAtLeast(serverVersion, 2, 10)) publish.push(`$JS.API.CONSUMER.DURABLE.CREATE.${s}.>`);
     publish.push(`$JS.API.CONSUMER.INFO.${s}.>`, `$JS.API.CONSUMER.MSG.NEXT.${s}.>`, `$JS.ACK.${s}.>`);
+  }
+  for (const s of spec.reads ?? []) {
+    if (!streams.includes(s)) throw new Error(`${zone}/${user} reads unknown stream ${s}`);
+    publish.push(`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.MSG.GET.${s}`);
+  }
+  // One durable on one subject: the create subject carries the filter and the server checks it
+  // against the request body, so this user cannot widen the durable to the rest of the stream.
+  for (const d of spec.durables ?? []) {
+    if (!streams.includes(d.stream)) throw new Error(`${zone}/${user} consumes unknown stream ${d.stream}`);
+    publish.push(`$JS.API.CONSUMER.CREATE.${d.stream}.${d.durable}.${d.subject}`);
+    publish.push(`$JS.API.CONSUMER.INFO.${d.stream}.${d.durable}`, `$JS.API.CONSUMER.MSG.NEXT.${d.stream}.${d.durable}`, `$JS.ACK.${d.stream}.${d.durable}.>`);
   }
   // An explicit deny for users that must never write business subjects: it documents intent and
   // still holds if someone later widens the allow-list by mistake.

@@ -38,6 +38,11 @@ describe('topology', () => {
     expect(userPermissions('extranet', 'exchange').publish.deny).toEqual(['hall.>']);
     expect(userPermissions('internet', 'relay-in-sender').publish.allow).toEqual([
       '$JS.API.CONSUMER.CREATE.IN.>', '$JS.API.CONSUMER.INFO.IN.>', '$JS.API.CONSUMER.MSG.NEXT.IN.>', '$JS.ACK.IN.>',
+      // udp transport: re-reads IN by sequence, and one durable on its own reconciliation reports (never the rest of OUT)
+      '$JS.API.STREAM.INFO.IN', '$JS.API.STREAM.MSG.GET.IN',
+      '$JS.API.CONSUMER.CREATE.OUT.relay-inbound-reconciliation.hall.out.relay.inbound.reconciliation',
+      '$JS.API.CONSUMER.INFO.OUT.relay-inbound-reconciliation', '$JS.API.CONSUMER.MSG.NEXT.OUT.relay-inbound-reconciliation',
+      '$JS.ACK.OUT.relay-inbound-reconciliation.>',
     ]);
     expect(userPermissions('internet', 'relay-in-sender', '2.10.22').publish.allow).toContain('$JS.API.CONSUMER.DURABLE.CREATE.IN.>');
   });

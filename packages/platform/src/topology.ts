@@ -17,22 +17,42 @@ export interface ProcessSpec {
   objectStore?: boolean;
   auth?: boolean;
   env?: Record<string, string>;
-  /** For relay lanes: the source zone and its sender user. */
+  /** For a `bridge` relay lane: the source zone and its sender user (one process holds both). */
   source?: { zone: ZoneName; natsUser: string };
+  /** For a `udp` relay lane half: which lane and which half (the launcher wires their UDP port). */
+  lane?: { name: 'inbound' | 'outbound'; role: 'sender' | 'receiver' };
 }
+
+/** How the relay lanes run: `udp` (the diode: sender and receiver halves, one per zone) or `bridge`. */
+export type RelayTransport = 'udp' | 'bridge';
 
 export const PROCESSES: ProcessSpec[] = [
   { name: 'identity-public', service: 'identity', zone: 'internet', natsUser: 'identity', database: 'identity_public', auth: true, env: { REALM: 'public' } },
   { name: 'declaration', service: 'declaration', zone: 'internet', natsUser: 'declaration', database: 'declaration', objectStore: true, auth: true },
-  { name: 'relay-outbound', service: 'relay', zone: 'internet', natsUser: 'relay-out-receiver', database: 'relay_outbound', objectStore: true, env: { LANE: 'outbound' }, source: { zone: 'extranet', natsUser: 'relay-out-sender' } },
+  // Relay lanes over udp: each lane is a sender in its source zone and a receiver in its destination zone.
+  { name: 'relay-inbound-sender', service: 'relay', zone: 'internet', natsUser: 'relay-in-sender', database: 'relay_inbound_sender', objectStore: true, env: { LANE: 'inbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'sender' }, lane: { name: 'inbound', role: 'sender' } },
+  { name: 'relay-outbound', service: 'relay', zone: 'internet', natsUser: 'relay-out-receiver', database: 'relay_outbound', objectStore: true, env: { LANE: 'outbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'receiver' }, lane: { name: 'outbound', role: 'receiver' } },
   { name: 'identity-staff', service: 'identity', zone: 'extranet', natsUser: 'identity', database: 'identity_staff', auth: true, env: { REALM: 'staff' } },
   { name: 'catalog', service: 'catalog', zone: 'extranet', natsUser: 'catalog', database: 'catalog', auth: true },
   { name: 'approval', service: 'approval', zone: 'extranet', natsUser: 'approval', database: 'approval', auth: true },
   { name: 'certificate', service: 'certificate', zone: 'extranet', natsUser: 'certificate', database: 'certificate', auth: true },
   { name: 'supervision', service: 'supervision', zone: 'extranet', natsUser: 'supervision', database: 'supervision', auth: true },
   { name: 'exchange', service: 'exchange', zone: 'extranet', natsUser: 'exchange', database: 'exchange', auth: true },
-  { name: 'relay-inbound', service: 'relay', zone: 'extranet', natsUser: 'relay-in-receiver', database: 'relay_inbound', objectStore: true, env: { LANE: 'inbound' }, source: { zone: 'internet', natsUser: 'relay-in-sender' } },
+  { name: 'relay-outbound-sender', service: 'relay', zone: 'extranet', natsUser: 'relay-out-sender', database: 'relay_outbound_sender', objectStore: true, env: { LANE: 'outbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'sender' }, lane: { name: 'outbound', role: 'sender' } },
+  { name: 'relay-inbound', service: 'relay', zone: 'extranet', natsUser: 'relay-in-receiver', database: 'relay_inbound', objectStore: true, env: { LANE: 'inbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'receiver' }, lane: { name: 'inbound', role: 'receiver' } },
 ];
+
+/** The `bridge` alternative: one process per lane in the destination zone, with read-only source credentials. */
+const BRIDGE_LANES: ProcessSpec[] = [
+  { name: 'relay-outbound', service: 'relay', zone: 'internet', natsUser: 'relay-out-receiver', database: 'relay_outbound', objectStore: true, env: { LANE: 'outbound', LANE_TRANSPORT: 'bridge' }, source: { zone: 'extranet', natsUser: 'relay-out-sender' } },
+  { name: 'relay-inbound', service: 'relay', zone: 'extranet', natsUser: 'relay-in-receiver', database: 'relay_inbound', objectStore: true, env: { LANE: 'inbound', LANE_TRANSPORT: 'bridge' }, source: { zone: 'internet', natsUser: 'relay-in-sender' } },
+];
+
+/** The platform's processes with the relay lanes on the given transport (PROCESSES is `udp`). */
+export function processesFor(transport: RelayTransport = 'udp'): ProcessSpec[] {
+  if (transport === 'udp') return PROCESSES;
+  return [...PROCESSES.filter((p) => p.service !== 'relay'), ...BRIDGE_LANES];
+}
 
 export const ISSUER: Record<ZoneName, string> = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' };
 export const AUDIENCE: Record<ZoneName, string> = { internet: 'hall-internet', extranet: 'hall-extranet' };

@@ -35,7 +35,7 @@ describe('startNatsZone', () => {
         const jsm = await jetstreamManager(nc);
         const names: string[] = [];
         for await (const n of jsm.streams.names()) names.push(n);
-        expect(names.sort()).toEqual(['IN', 'OUT', 'X']);
+        expect(names.sort()).toEqual(['IN', 'OUT', 'QUARANTINE', 'X']);
         const info = await jsm.streams.info('IN');
         expect(info.config.subjects).toEqual(['hall.in.>']);
         expect(info.config.storage).toBe('file');

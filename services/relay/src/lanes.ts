@@ -1,12 +1,41 @@
 /**
  * The lanes: which zone they leave, which they enter, which stream they read and which message
  * types they may carry. Anything not on a lane's whitelist is quarantined, never forwarded.
+ * Each lane also carries the *other* lane's reconciliation reports (a diode cannot answer on the
+ * wire it listens to, so a receiver's "received up to / missing" travels the opposite lane).
  */
 import type { MessageType, Zone } from '@hall/contracts';
 
-export interface LaneDef { name: 'inbound' | 'outbound'; source: Zone; destination: Zone; stream: 'IN' | 'OUT'; types: MessageType[]; maxMessageBytes: number; maxAttachmentBytes: number }
+export type LaneName = 'inbound' | 'outbound';
 
-export const LANES: Record<'inbound' | 'outbound', LaneDef> = {
-  inbound: { name: 'inbound', source: 'internet', destination: 'extranet', stream: 'IN', types: ['application.submitted'], maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024 },
-  outbound: { name: 'outbound', source: 'extranet', destination: 'internet', stream: 'OUT', types: ['catalog.item.published', 'case.status.changed', 'certificate.notice'], maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024 },
+export interface LaneDef {
+  name: LaneName;
+  source: Zone;
+  destination: Zone;
+  /** The stream the sender reads in the source zone and the receiver writes in the destination. */
+  stream: 'IN' | 'OUT';
+  types: MessageType[];
+  maxMessageBytes: number;
+  maxAttachmentBytes: number;
+  /** Attachment types (sniffed from the bytes) the destination zone accepts at all. */
+  allowedContentTypes: string[];
+  /** The report this lane's receiver publishes (it travels the opposite lane back to this lane's sender). */
+  report: { type: 'relay.inbound.reconciliation' | 'relay.outbound.reconciliation'; subject: string; stream: 'IN' | 'OUT'; durable: string };
+}
+
+const MATERIAL_TYPES = ['image/png', 'image/jpeg', 'application/pdf', 'image/tiff', 'image/gif', 'image/bmp'];
+
+export const LANES: Record<LaneName, LaneDef> = {
+  inbound: {
+    name: 'inbound', source: 'internet', destination: 'extranet', stream: 'IN',
+    types: ['application.submitted', 'relay.outbound.reconciliation'],
+    maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024, allowedContentTypes: MATERIAL_TYPES,
+    report: { type: 'relay.inbound.reconciliation', subject: 'hall.out.relay.inbound.reconciliation', stream: 'OUT', durable: 'relay-inbound-reconciliation' },
+  },
+  outbound: {
+    name: 'outbound', source: 'extranet', destination: 'internet', stream: 'OUT',
+    types: ['catalog.item.published', 'case.status.changed', 'certificate.notice', 'relay.inbound.reconciliation'],
+    maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024, allowedContentTypes: MATERIAL_TYPES,
+    report: { type: 'relay.outbound.reconciliation', subject: 'hall.in.relay.outbound.reconciliation', stream: 'IN', durable: 'relay-outbound-reconciliation' },
+  },
 };

@@ -80,7 +80,7 @@ export async function startLane(name: 'inbound' | 'outbound'): Promise<LaneHarne
   const env = await createServiceEnv({
     zone: lane.destination, natsUser: receiver, objectStore: true,
     env: {
-      LANE: name, SOURCE_NATS_URL: sourceNats.url, SOURCE_NATS_USER: sender, SOURCE_NATS_PASS: sourceNats.users[sender]!.pass,
+      LANE: name, LANE_TRANSPORT: 'bridge', SOURCE_NATS_URL: sourceNats.url, SOURCE_NATS_USER: sender, SOURCE_NATS_PASS: sourceNats.users[sender]!.pass,
       SOURCE_S3_ENDPOINT: sourceS3.endpoint, SOURCE_S3_ACCESS_KEY: sourceS3.accessKey, SOURCE_S3_SECRET_KEY: sourceS3.secretKey,
     },
   });

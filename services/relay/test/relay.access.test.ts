@@ -58,6 +58,6 @@ describe('relay access', () => {
   it('GET /v1/lane should expose counts only, never message content', async () => {
     const r = await h.svc.app.inject({ method: 'GET', url: '/v1/lane' });
     expect(r.statusCode).toBe(200);
-    expect(Object.keys(r.json()).sort()).toEqual(['lane', 'lastSourceSeq', 'quarantined', 'relayed']);
+    expect(Object.keys(r.json()).sort()).toEqual(['lane', 'lastSourceSeq', 'quarantined', 'relayed', 'role', 'transport']);
   });
 });
