@@ -2,9 +2,12 @@
  * The demo item: 生育登记 (birth registration, issuing the 生育服务证) at the Guoyang county hall,
  * from the Bozhou case (a villager of 义门镇陶庄村 applied online "in under ten minutes").
  */
+import type { ItemInput } from './item-input.js';
+
 export const BIRTH_REGISTRATION = {
   code: '340621-WJW-XZQR-001',
   version: 1,
+  implementationCode: '11341621003175082A4340621001',
   name: '生育登记（生育服务证办理）',
   powerType: '行政确认',
   department: 'gy-wjw',
@@ -13,7 +16,11 @@ export const BIRTH_REGISTRATION = {
   level: '县区',
   promisedDays: 5,
   statutoryDays: 20,
+  kind: 'promised',
+  online: true,
+  visits: 0,
   certificateType: 'birth-service-certificate',
+  keywords: ['生育证', '准生证', '生育服务证', '计划生育'],
   guide: {
     legalBasis: '《安徽省人口与计划生育条例》',
     conditions: '夫妻双方至少一方户籍在本县，符合法律法规规定的生育条件',
@@ -41,14 +48,14 @@ export const BIRTH_REGISTRATION = {
     'x-ui': { order: ['applicantName', 'spouseName', 'marriageDate', 'existingChildren', 'address', 'phone'], help: { phone: '用于接收办理进度短信' } },
   },
   materials: [
-    { code: 'marriage-certificate', name: '结婚证', required: true, allowedTypes: ['application/pdf', 'image/jpeg', 'image/png'], maxSizeBytes: 10 * 1024 * 1024 },
-    { code: 'household-register', name: '户口簿（可由电子证照库调取）', required: false, allowedTypes: ['application/pdf', 'image/jpeg', 'image/png'], maxSizeBytes: 10 * 1024 * 1024 },
+    { code: 'marriage-certificate', name: '结婚证', required: true, allowedTypes: ['application/pdf', 'image/jpeg', 'image/png'], maxSizeBytes: 10 * 1024 * 1024, form: 'copy', eCertificateType: 'marriage-certificate' },
+    { code: 'household-register', name: '户口簿（可由电子证照库调取）', required: false, allowedTypes: ['application/pdf', 'image/jpeg', 'image/png'], maxSizeBytes: 10 * 1024 * 1024, form: 'copy', eCertificateType: 'household-register' },
   ],
   workflow: {
     steps: [
-      { key: 'accept', name: '受理', position: 'acceptance' },
-      { key: 'approve', name: '审批', position: 'approval' },
-      { key: 'complete', name: '办结', position: 'system' },
+      { key: 'accept', name: '受理', position: 'acceptance', limitDays: 1 },
+      { key: 'approve', name: '审批', position: 'approval', limitDays: 2 },
+      { key: 'complete', name: '办结', position: 'system', limitDays: 0 },
     ],
   },
-};
+} satisfies ItemInput & { version: number };

@@ -72,3 +72,14 @@ describe('catalog access', () => {
     expect(await h.svc.ctx.prisma.auditEntry.findFirst({ where: { action: 'item.published', target: `${CODE}@1` } })).toMatchObject({ actor: sub });
   });
 });
+
+describe('catalog for data-exchange clients', () => {
+  it('should list only published items to a client with catalog:read, and refuse other clients and drafts', async () => {
+    const client = (scopes: string[]) => ({ authorization: `Bearer ${h.env.token({ sub: 'client-x', realm: 'client', name: '外部系统', roles: [], scopes })}` });
+    const ok = await h.svc.app.inject({ method: 'GET', url: '/v1/items', headers: client(['catalog:read']) });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().items.every((i: { status: string }) => i.status === 'published')).toBe(true);
+    expect((await h.svc.app.inject({ method: 'GET', url: '/v1/items?status=draft', headers: client(['catalog:read']) })).statusCode).toBe(403);
+    expect((await h.svc.app.inject({ method: 'GET', url: '/v1/items', headers: client(['case:status']) })).statusCode).toBe(403);
+  });
+});

@@ -32,7 +32,7 @@ describe('catalog', () => {
     expect(row.subject).toBe(PUBLISHED_SUBJECT);
     expect(row.payload).toMatchObject({ id: row.id, type: TYPE, zone: 'extranet', payload: { code: CODE, version: 1, department: 'gy-wjw', promisedDays: 5, publishedAt: item.publishedAt!.toISOString() } });
 
-    const msg = await h.lastOut(PUBLISHED_SUBJECT);
+    const msg = await h.outById(row.id);
     expect(msg).not.toBeNull();
     expect(msg!.subject).toBe(PUBLISHED_SUBJECT);
     expect(msg!.headers['Nats-Msg-Id']).toBe(row.id);

@@ -24,6 +24,8 @@ export interface Harness {
   env: ServiceEnv;
   /** The last message on a subject of the OUT stream, or null when there is none. */
   lastOut(subject: string): Promise<StreamMessage | null>;
+  /** The OUT stream's message published under this Nats-Msg-Id, or null. */
+  outById(id: string): Promise<StreamMessage | null>;
   /** How many messages the OUT stream holds. */
   outCount(): Promise<number>;
   /** Outbox rows of a type, oldest first. */
@@ -64,6 +66,16 @@ export async function startCatalog(extraEnv: Record<string, string> = {}): Promi
       }
       const m = r.message;
       return { seq: m.seq, subject: m.subject, headers: parseHeaders(m.hdrs), data: JSON.parse(Buffer.from(m.data, 'base64').toString('utf8')) };
+    },
+    outById: async (id) => {
+      const info = await jsApi(nc, '$JS.API.STREAM.INFO.OUT');
+      for (let seq = info.state.last_seq as number; seq >= (info.state.first_seq as number); seq--) {
+        const r = await jsApi(nc, '$JS.API.STREAM.MSG.GET.OUT', { seq });
+        if (r.error) continue;
+        const headers = parseHeaders(r.message.hdrs);
+        if (headers['Nats-Msg-Id'] === id) return { seq, subject: r.message.subject, headers, data: JSON.parse(Buffer.from(r.message.data, 'base64').toString('utf8')) };
+      }
+      return null;
     },
     outCount: async () => {
       const r = await jsApi(nc, '$JS.API.STREAM.INFO.OUT');

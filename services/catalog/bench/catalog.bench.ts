@@ -1,0 +1,89 @@
+/**
+ * Benchmark (issue 4): the portal's guide page / item detail and Chinese search, served by
+ * declaration's replica, next to a bare fastify route in the same run, as requests/s and p99.
+ * Target: each catalog route at ≥ 50% of the bare route's requests/s.
+ *
+ *   pnpm bench:catalog            (BENCH_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_ITEMS=2000 to change)
+ *
+ * Starts its own Postgres database, NATS and S3 (as the service tests do), loads the demo catalog
+ * plus generated variants (the seeds speak of thousands of items per city) into the replica,
+ * and drives every server on 127.0.0.1 with autocannon for a bounded time.
+ */
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { startService } from '@hall/service';
+import { createServiceEnv } from '@hall/testkit/service-env';
+import { definition as declaration } from '../../declaration/src/app.js';
+import { replicaRepository } from '../../declaration/src/repository.js';
+import type { Db as DeclarationDb } from '../../declaration/src/db.js';
+import { DEMO_CATALOG } from '../src/demo-catalog.js';
+import { toPublication, type ItemRow } from '../src/items.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
+const TOWNS = ['城关镇', '义门镇', '高公镇', '楚店镇', '西阳镇', '青町镇', '香洲区', '金湾区', '斗门区', '拱北街道'];
+
+function publications() {
+  const now = new Date();
+  const row = (d: (typeof DEMO_CATALOG)[number], code: string, name: string) => toPublication({
+    ...d, code, name, id: randomUUID(), version: 1, status: 'published', publishedAt: now, retiredAt: null, createdAt: now, updatedAt: now, bundle: null,
+    implementationCode: null, certificateType: d.certificateType ?? null, keywords: d.keywords ?? [],
+  } as unknown as ItemRow);
+  const out = DEMO_CATALOG.map((d) => row(d, d.code, d.name));
+  for (let i = 0; out.length < ITEMS; i++) {
+    const d = DEMO_CATALOG[i % DEMO_CATALOG.length]!;
+    out.push(row(d, `${d.code}-${String(i).padStart(5, '0')}`, `${d.name}（${TOWNS[i % TOWNS.length]}${Math.floor(i / DEMO_CATALOG.length)}）`));
+  }
+  return out;
+}
+
+async function run(name: string, url: string): Promise<{ name: string; rps: number; p99: number; errors: number }> {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
+  return { name, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+const env = await createServiceEnv({ zone: 'internet', natsUser: 'declaration', objectStore: true });
+const svc = await startService(declaration, env.env);
+const bare = Fastify({ logger: false });
+bare.get('/bare', async () => ({ code: '340621-WJW-XZQR-001', name: '生育登记（生育服务证办理）' }));
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+try {
+  const items = publications();
+  const db = svc.ctx.prisma as unknown as DeclarationDb;
+  const replica = replicaRepository(db);
+  for (let i = 0; i < items.length; i += 50) {
+    await db.$transaction(async (tx) => { for (const p of items.slice(i, i + 50)) await replica.upsert(tx, p); }, { timeout: 60_000 });
+  }
+  const base = svc.url;
+  const q = (s: string) => encodeURIComponent(s);
+  // Warm up (JIT, the replica index, connection pools).
+  for (const u of [`${base}/v1/items/340621-WJW-XZQR-001`, `${base}/v1/items?q=${q('残疾证')}`, `${bareUrl}/bare`]) await autocannon({ url: u, connections: 10, duration: 1 });
+
+  const routes: [string, string][] = [
+    ['platform stack only  GET /health', `${base}/health`],
+    ['guide / item detail  GET /v1/items/:code', `${base}/v1/items/340621-WJW-XZQR-001`],
+    ['search (name)        GET /v1/items?q=生育证', `${base}/v1/items?q=${q('生育证')}&pageSize=10`],
+    ['search (fuzzy+dept)  GET /v1/items?q=残疾证 涡阳', `${base}/v1/items?q=${q('残疾证 涡阳')}&pageSize=10`],
+    ['search (keyword)     GET /v1/items?q=环评', `${base}/v1/items?q=${q('环评')}&pageSize=10`],
+    ['list, page 5         GET /v1/items?page=5', `${base}/v1/items?page=5&pageSize=20`],
+  ];
+  process.stdout.write(`\ncatalog benchmark: ${items.length} items in the replica, ${CONNECTIONS} connections, ${SECONDS}s per route, loopback\n`);
+  process.stdout.write('each route runs right after its own bare-route run, so that load from elsewhere on the machine affects both alike\n\n');
+  process.stdout.write(`${'route'.padEnd(48)} ${'req/s'.padStart(9)} ${'p99 ms'.padStart(7)} ${'bare req/s'.padStart(11)} ${'bare p99'.padStart(9)} ${'vs bare'.padStart(8)} ${'errors'.padStart(7)}\n`);
+  let ok = true;
+  for (const [name, url] of routes) {
+    const b = await run('bare', `${bareUrl}/bare`);
+    const r = await run(name, url);
+    const ratio = r.rps / b.rps;
+    if (!name.startsWith('platform') && (ratio < 0.5 || r.errors > 0)) ok = false;
+    process.stdout.write(`${name.padEnd(48)} ${r.rps.toFixed(0).padStart(9)} ${String(r.p99).padStart(7)} ${b.rps.toFixed(0).padStart(11)} ${String(b.p99).padStart(9)} ${(ratio * 100).toFixed(0).padStart(7)}% ${String(r.errors).padStart(7)}\n`);
+  }
+  process.stdout.write(`\ntarget ≥ 50% of the bare route: ${ok ? 'met' : 'NOT met'}\n`);
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await bare.close();
+  await svc.stop();
+  await env.cleanup();
+}

@@ -1,0 +1,27 @@
+/** Admin overrides of the working-day calendar, one row per year, merged over @hall/calendar's data. */
+import { CHINA_HOLIDAYS, createCalendar, mergeYears, type YearCalendar, type WorkingCalendar } from '@hall/calendar';
+import { audit } from '@hall/db';
+import type { Db } from './db.js';
+
+export function calendarRepository(db: Db) {
+  const overrides = async (): Promise<YearCalendar[]> =>
+    (await db.calendarYear.findMany({ orderBy: { year: 'asc' } })).map((r) => ({ year: r.year, holidays: r.holidays as unknown as YearCalendar['holidays'], workdays: r.workdays as unknown as YearCalendar['workdays'] }));
+  return {
+    /** The effective year: the admin's override, else the bundled data, else null. */
+    async year(year: number): Promise<(YearCalendar & { source: 'override' | 'bundled' }) | null> {
+      const row = (await overrides()).find((y) => y.year === year);
+      if (row) return { ...row, source: 'override' };
+      const bundled = CHINA_HOLIDAYS.find((y) => y.year === year);
+      return bundled ? { ...bundled, source: 'bundled' } : null;
+    },
+    async save(y: YearCalendar, actor: string): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const data = { holidays: y.holidays as object, workdays: y.workdays as object, updatedBy: actor, updatedAt: new Date() };
+        await tx.calendarYear.upsert({ where: { year: y.year }, create: { year: y.year, ...data }, update: data });
+        await audit(tx, { actor, action: 'calendar.year.saved', target: `calendar:${y.year}`, detail: { holidays: y.holidays.length, workdays: y.workdays.length } });
+      });
+    },
+    /** The calendar every deadline in the catalog is computed with. */
+    async calendar(): Promise<WorkingCalendar> { return createCalendar(mergeYears(CHINA_HOLIDAYS, await overrides())); },
+  };
+}
