@@ -10,3 +10,7 @@ export {
   authPlugin, requireRealm, requireRole, requirePosition, requireScope, UNAUTHENTICATED_TITLE, FORBIDDEN_TITLE,
   type AuthOptions, type AuthHandler,
 } from './plugin.js';
+export { createJwksKeySource, keysFromJwks, JwksUnavailableError, type KeySource, type JwksKeySourceOptions, type VerificationKey } from './jwks.js';
+export {
+  REGION_LEVELS, type RegionLevel, regionLevelOf, regionCovers, requireDepartment, requireRegion, canActInDepartment, canActInRegion,
+} from './scope.js';

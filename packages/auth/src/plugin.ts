@@ -10,11 +10,18 @@ import fastifyJwt, { type TokenOrHeader } from '@fastify/jwt';
 import { Value } from '@sinclair/typebox/value';
 import { Problems, type ProblemError } from '@hall/http';
 import { algOfKey, loadPublicKey, SIGNING_ALGS, type SigningAlg } from './keys.js';
+import { createJwksKeySource, JwksUnavailableError, type JwksKeySourceOptions, type KeySource, type VerificationKey } from './jwks.js';
 import { pickPrincipal, PrincipalSchema, type Principal, type Realm } from './principal.js';
 
 export interface AuthOptions {
-  /** Every key the zone's identity service may currently sign with (old and new during rotation). */
-  publicKeys: { kid: string; pem: string }[];
+  /** Fixed keys (tests, offline setups): every key the zone's identity may currently sign with. */
+  publicKeys?: { kid: string; pem: string }[];
+  /** The zone identity's JWKS endpoint: keys are fetched, cached and refreshed on rotation. */
+  jwksUrl?: string;
+  /** Keys from elsewhere (the identity service verifies from its own keystore). */
+  keySource?: KeySource;
+  /** Tuning of the JWKS cache (tests). */
+  jwks?: Omit<JwksKeySourceOptions, 'url' | 'algorithms'>;
   issuer: string;
   audience: string;
   /** Accepted algorithms; default both. Narrow it to refuse a key type outright. */
@@ -52,6 +59,7 @@ function forbidden(detail: string): ProblemError {
 
 interface JwtError { code?: string; message?: string }
 
+
 /** Maps @fastify/jwt's failures to the applicant-facing detail; the reason itself goes to the log. */
 function detailFor(err: JwtError): string {
   switch (err.code) {
@@ -63,14 +71,22 @@ function detailFor(err: JwtError): string {
 }
 
 const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
-  if (opts.publicKeys.length === 0) throw new Error('authPlugin: at least one public key is required');
   const algorithms = opts.algorithms ?? [...SIGNING_ALGS];
-  const keys = new Map<string, { pem: string; alg: SigningAlg }>();
-  for (const { kid, pem } of opts.publicKeys) {
-    if (keys.has(kid)) throw new Error(`authPlugin: duplicate kid ${kid}`);
-    const alg = algOfKey(loadPublicKey(pem));
-    if (!algorithms.includes(alg)) throw new Error(`authPlugin: key ${kid} is ${alg}, which is not among the accepted algorithms`);
-    keys.set(kid, { pem, alg });
+  let source: KeySource;
+  if (opts.keySource) {
+    source = opts.keySource;
+  } else if (opts.jwksUrl) {
+    source = createJwksKeySource({ ...opts.jwks, url: opts.jwksUrl, algorithms });
+  } else {
+    if (!opts.publicKeys?.length) throw new Error('authPlugin: jwksUrl or at least one public key is required');
+    const keys = new Map<string, VerificationKey>();
+    for (const { kid, pem } of opts.publicKeys) {
+      if (keys.has(kid)) throw new Error(`authPlugin: duplicate kid ${kid}`);
+      const alg = algOfKey(loadPublicKey(pem));
+      if (!algorithms.includes(alg)) throw new Error(`authPlugin: key ${kid} is ${alg}, which is not among the accepted algorithms`);
+      keys.set(kid, { pem, alg });
+    }
+    source = { get: async (kid) => keys.get(kid) };
   }
 
   await app.register(fastifyJwt, {
@@ -79,7 +95,7 @@ const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
       // alg-confusion (e.g. HS256 with the public key as the HMAC secret) before fast-jwt sees it.
       public: async (_request: FastifyRequest, token: TokenOrHeader): Promise<string> => {
         const header = 'header' in token ? token.header : token;
-        const entry = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
+        const entry = typeof header.kid === 'string' && header.kid.length <= 256 ? await source.get(header.kid) : undefined;
         // kid and alg are attacker-chosen; only a bounded prefix goes into the log message.
         if (!entry) throw Object.assign(new Error(`unknown kid ${String(header.kid).slice(0, 64)}`), { code: 'HALL_UNKNOWN_KID' });
         if (header.alg !== entry.alg) throw Object.assign(new Error(`alg ${String(header.alg).slice(0, 16)} does not match key ${header.kid}`), { code: 'HALL_ALG_MISMATCH' });
@@ -111,6 +127,11 @@ const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
       claims = await request.jwtVerify();
     } catch (err) {
       const e = err as JwtError;
+      const original = (err as { originalError?: unknown }).originalError;
+      if (err instanceof JwksUnavailableError || original instanceof JwksUnavailableError) {
+        request.log.error({ reason: 'jwks_unavailable', message: e.message }, 'access token not verifiable');
+        throw Problems.unavailable('auth_unavailable', '身份认证服务暂不可用，请稍后再试');
+      }
       request.log.info({ reason: e.code ?? 'unknown', message: e.message }, 'access token rejected');
       throw unauthenticated(detailFor(e));
     }

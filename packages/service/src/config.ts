@@ -14,6 +14,8 @@ export const CommonConfig = Type.Object({
   NATS_PASS: Vars.secret(),
   /** JSON file with the zone's public verification keys: [{ "kid": "...", "pem": "..." }] */
   AUTH_PUBLIC_KEYS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** The zone identity's JWKS (https://…/.well-known/jwks.json): keys fetched, cached, refreshed on rotation. Wins over the file. */
+  AUTH_JWKS_URL: Type.Optional(Vars.url()),
   AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   /** Seed demo data (idempotent) at start. */

@@ -59,7 +59,7 @@ export interface RunningService<C, P> {
   stop(): Promise<void>;
 }
 
-type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_MAX: number; NATS_URL: string; NATS_USER: string; NATS_PASS: string; AUTH_PUBLIC_KEYS_FILE?: string; AUTH_ISSUER?: string; AUTH_AUDIENCE?: string; SEED_DEMO: boolean; S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET?: string };
+type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_MAX: number; NATS_URL: string; NATS_USER: string; NATS_PASS: string; AUTH_PUBLIC_KEYS_FILE?: string; AUTH_JWKS_URL?: string; AUTH_ISSUER?: string; AUTH_AUDIENCE?: string; SEED_DEMO: boolean; S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET?: string };
 
 export async function startService<S extends TObject, P extends Prismaish>(
   def: ServiceDefinition<S, P>,
@@ -68,8 +68,10 @@ export async function startService<S extends TObject, P extends Prismaish>(
 ): Promise<RunningService<Static<S>, P>> {
   const config = loadConfig(def.configSchema, env) as Static<S> & BaseConfig;
   if (def.auth) {
-    const missing = (['AUTH_PUBLIC_KEYS_FILE', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((k) => !config[k]);
-    if (missing.length) throw new ConfigError(missing.map((variable) => ({ variable, message: 'is required' })));
+    const missing = (['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((k) => !config[k]);
+    const problems: { variable: string; message: string }[] = missing.map((variable) => ({ variable, message: 'is required' }));
+    if (!config.AUTH_JWKS_URL && !config.AUTH_PUBLIC_KEYS_FILE) problems.push({ variable: 'AUTH_JWKS_URL', message: 'is required (or AUTH_PUBLIC_KEYS_FILE)' });
+    if (problems.length) throw new ConfigError(problems);
   }
   const logger = createLogger({ service: def.name, zone: config.ZONE, level: config.LOG_LEVEL, destination: opts.logDestination });
   const stops: (() => Promise<void> | void)[] = [];
@@ -99,10 +101,16 @@ export async function startService<S extends TObject, P extends Prismaish>(
     nats: async () => { if (nc.isClosed()) throw new Error('closed'); await nc.flush(); },
   };
   if (store) readiness.objectStore = () => store!.ping();
+  // Demo data is part of being ready: the launcher and tests wait on /ready before they log in.
+  let seeding = Boolean(config.SEED_DEMO && def.seed);
+  if (seeding) readiness.seed = async () => { if (seeding) throw new Error('demo data still being seeded'); };
   const app = await buildHttpApp({ service: def.name, logger, readiness, bodyLimit: def.bodyLimit });
   if (def.auth) {
-    const publicKeys = JSON.parse(fs.readFileSync(config.AUTH_PUBLIC_KEYS_FILE!, 'utf8')) as { kid: string; pem: string }[];
-    await app.register(authPlugin, { publicKeys, issuer: config.AUTH_ISSUER!, audience: config.AUTH_AUDIENCE! });
+    // The JWKS is fetched lazily (first token seen), so services need not start after identity.
+    const keys = config.AUTH_JWKS_URL
+      ? { jwksUrl: config.AUTH_JWKS_URL }
+      : { publicKeys: JSON.parse(fs.readFileSync(config.AUTH_PUBLIC_KEYS_FILE!, 'utf8')) as { kid: string; pem: string }[] };
+    await app.register(authPlugin, { ...keys, issuer: config.AUTH_ISSUER!, audience: config.AUTH_AUDIENCE! });
   }
   await def.routes(app, ctx);
 
@@ -124,7 +132,10 @@ export async function startService<S extends TObject, P extends Prismaish>(
   const url = typeof addr === 'object' && addr ? `http://${config.HOST}:${addr.port}` : String(addr);
 
   outbox.start();
-  if (config.SEED_DEMO && def.seed) await def.seed(ctx);
+  if (config.SEED_DEMO && def.seed) {
+    await def.seed(ctx);
+    seeding = false;
+  }
   if (def.start) await def.start(ctx);
   logger.info({ url }, `${def.name} listening`);
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { Problems, ProblemError, ProblemSchema, StrictObject, type HttpPlugin } from '@hall/http';
+import { serveUi, Problems, ProblemError, ProblemSchema, StrictObject, type HttpPlugin } from '@hall/http';
 import { requireRealm } from '@hall/auth';
 import { extendConfigWithS3, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
 import { sniffContentType, ObjectTooLargeError } from '@hall/storage';
@@ -16,17 +16,24 @@ import { createPrisma, type Db } from './db.js';
 import { replicaRepository, materialRepository, applicationRepository, MaterialAlreadyUsedError } from './repository.js';
 import { validateForm } from './forms.js';
 import { startConsumers } from './consumers.js';
+import { createActingResolver } from './acting.js';
+import { Vars } from '@hall/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DeclarationConfig = extendConfigWithS3({
   UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024 }),
+  /** The zone's identity service, asked whether a handler or agent may act for a party (X-On-Behalf-Of). */
+  IDENTITY_URL: Type.Optional(Vars.url()),
 });
 
 const STATUS_TEXT: Record<string, string> = {
   submitted: '已提交', received: '已接收（网上受理）', accepted: '已受理', rejected: '不予受理', approved: '审批通过', denied: '不予许可', completed: '已办结', certificate_issued: '证照已签发',
 };
 
-const ItemSummary = Type.Object({ code: Type.String(), version: Type.Integer(), name: Type.String(), department: Type.String() });
+const ItemSummary = Type.Object({
+  code: Type.String(), version: Type.Integer(), name: Type.String(), department: Type.String(), departmentName: Type.String(), hall: Type.String(), level: Type.String(),
+  powerType: Type.String(), promisedDays: Type.Integer(), kind: Type.String(), online: Type.Boolean(), visits: Type.Integer(), bundle: Type.Boolean(),
+});
 const MaterialView = Type.Object({ materialId: Type.String(), materialCode: Type.String(), fileName: Type.String(), sha256: Type.String(), size: Type.Integer(), contentType: Type.String() });
 const SubmitBody = StrictObject({
   itemCode: Type.String({ minLength: 1, maxLength: 64 }),
@@ -59,21 +66,35 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
   objectStore: true,
   auth: true,
   async routes(app, ctx) {
+    await serveUi(app, path.resolve(here, '../portal'));
     const replica = replicaRepository(ctx.prisma);
     const materials = materialRepository(ctx.prisma);
     const applications = applicationRepository(ctx.prisma);
     const store = ctx.store!;
     const applicant = [app.authenticate, requireRealm('public')];
+    const acting = createActingResolver({ identityUrl: ctx.config.IDENTITY_URL });
 
     // Guides (办事指南) are public: no login needed to read what an item requires.
-    app.get('/v1/items', { schema: { querystring: Type.Object({ ...PageQuery, q: Type.Optional(Type.String({ maxLength: 100 })) }), response: { 200: PageOf(ItemSummary) } } }, async (req) => {
-      const [rows, total] = await replica.list({ search: req.query.q, ...pageWindow(req.query) });
-      return { items: rows.map((r) => ({ code: r.code, version: r.version, name: r.name, department: r.department })), total, page: req.query.page, pageSize: req.query.pageSize };
+    // Served from the in-memory replica index (replica-index.ts): search by name, keyword, department (模糊检索).
+    app.get('/v1/items', {
+      schema: {
+        querystring: Type.Object({ ...PageQuery, q: Type.Optional(Type.String({ maxLength: 100 })), department: Type.Optional(Type.String({ maxLength: 64 })), hall: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: { 200: PageOf(ItemSummary) },
+      },
+    }, async (req) => {
+      const { items, total } = await replica.index.search({ q: req.query.q, department: req.query.department, hall: req.query.hall, ...pageWindow(req.query) });
+      return { items, total, page: req.query.page, pageSize: req.query.pageSize };
     });
-    app.get('/v1/items/:code', { schema: { params: Type.Object({ code: Type.String({ maxLength: 64 }) }), response: { 200: Type.Any(), 404: ProblemSchema } } }, async (req) => {
-      const item = await replica.get(req.params.code);
-      if (!item) throw Problems.notFound('item_not_found', '事项不存在或尚未发布');
-      return item.publication;
+    // The guide (办事指南): the publication as JSON text, kept serialized; a retired item shows with status 'retired'.
+    app.get('/v1/items/:code', { schema: { params: Type.Object({ code: Type.String({ maxLength: 64 }) }), response: { 200: Type.Any(), 404: ProblemSchema } } }, async (req, reply) => {
+      const json = await replica.index.guideJson(req.params.code);
+      if (!json) throw Problems.notFound('item_not_found', '事项不存在或尚未发布');
+      return reply.type('application/json; charset=utf-8').send(json);
+    });
+    app.get('/v1/items/:code/flowchart.svg', { schema: { params: Type.Object({ code: Type.String({ maxLength: 64 }) }), response: { 200: Type.String(), 404: ProblemSchema } } }, async (req, reply) => {
+      const svg = await replica.index.flowchart(req.params.code);
+      if (!svg) throw Problems.notFound('flowchart_not_found', '该事项没有办理流程图');
+      return reply.type('image/svg+xml; charset=utf-8').send(svg);
     });
 
     // Materials are uploaded as the raw file body; the type is decided by content sniffing, not by the client's word.
@@ -98,10 +119,11 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
         if (!sniffed || !spec.allowedTypes.includes(sniffed.mime)) {
           throw new ProblemError(415, 'material_type_not_allowed', '文件类型不符合要求', { detail: `允许的类型：${spec.allowedTypes.join('、')}`, extra: { detected: sniffed?.mime ?? null } });
         }
-        const objectKey = `materials/${req.principal.sub}/${randomUUID()}`;
+        const owner = await acting(req);
+        const objectKey = `materials/${owner.ownerId}/${randomUUID()}`;
         try {
           const { sha256, size } = await store.put(objectKey, body, { contentType: sniffed.mime, maxBytes: spec.maxSizeBytes });
-          const m = await materials.create({ accountId: req.principal.sub, itemCode: item.code, materialCode: spec.code, fileName: req.query.fileName, objectKey, sha256, size, contentType: sniffed.mime });
+          const m = await materials.create({ accountId: owner.ownerId, itemCode: item.code, materialCode: spec.code, fileName: req.query.fileName, objectKey, sha256, size, contentType: sniffed.mime });
           reply.code(201);
           return { materialId: m.id, materialCode: m.materialCode, fileName: m.fileName, sha256: m.sha256, size: m.size, contentType: m.contentType };
         } catch (err) {
@@ -121,7 +143,8 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
       },
     }, async (req, reply) => {
       const key = req.headers['idempotency-key'];
-      const accountId = req.principal.sub;
+      const owner = await acting(req);
+      const accountId = owner.ownerId;
       const requestHash = canonicalHash(req.body);
       const replay = async () => {
         const prior = await applications.findByKey(accountId, key);
@@ -149,7 +172,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
       if (missing.length) throw new ProblemError(400, 'materials_missing', '缺少必需的申请材料', { extra: { missing: missing.map((m) => ({ code: m.code, name: m.name })) } });
 
       try {
-        const created = await applications.submit({ accountId, applicantName: req.principal.name, item, form: req.body.form, materials: chosen, idempotencyKey: key, requestHash });
+        const created = await applications.submit({ accountId, applicantName: owner.ownerName, item, form: req.body.form, materials: chosen, idempotencyKey: key, requestHash });
         ctx.outbox.notify();
         reply.code(202);
         return { applicationId: created.id, receiptNo: created.receiptNo, status: created.status };
@@ -166,7 +189,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
     });
 
     app.get('/v1/applications', { preHandler: applicant, schema: { querystring: Type.Object(PageQuery), response: { 200: PageOf(ApplicationView) } } }, async (req) => {
-      const [rows, total] = await applications.listOwned(req.principal.sub, pageWindow(req.query));
+      const [rows, total] = await applications.listOwned((await acting(req)).ownerId, pageWindow(req.query));
       return { items: rows.map(viewOf), total, page: req.query.page, pageSize: req.query.pageSize };
     });
 
@@ -174,7 +197,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
       preHandler: applicant,
       schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Type.Composite([ApplicationView, Type.Object({ timeline: Type.Array(TimelineView) })]), 404: ProblemSchema } },
     }, async (req) => {
-      const found = await applications.getOwned(req.principal.sub, req.params.id);
+      const found = await applications.getOwned((await acting(req)).ownerId, req.params.id);
       if (!found) throw Problems.notFound('application_not_found', '申报不存在');
       return {
         ...viewOf(found.app),

@@ -6,6 +6,7 @@ import { enqueue } from '@hall/messaging';
 import { chinaDateCompact } from '@hall/service';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
+import { createReplicaIndex, replicaIndexFor } from './replica-index.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -14,19 +15,32 @@ type Tx = Prisma.TransactionClient;
 const RANK: Record<string, number> = { submitted: 0, received: 1, accepted: 2, rejected: 9, approved: 3, denied: 9, completed: 10 };
 
 export function replicaRepository(db: Db) {
-  return {
+  const index = () => replicaIndexFor(db, () => createReplicaIndex({ loadAll: repo.loadAll, fingerprint: repo.fingerprint }));
+  const repo = {
+    /** Guides and search, from memory (see replica-index.ts). */
+    get index() { return index(); },
+    /** Keeps the newest version per item; a retirement is final for its version, whatever order messages arrive in. */
     async upsert(tx: Tx, p: ItemPublished['payload']): Promise<void> {
+      await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `replica:${p.code}`);
       const existing = await tx.itemReplica.findUnique({ where: { code: p.code } });
       if (existing && existing.version > p.version) return;
-      const data = { version: p.version, name: p.name, department: p.department, publication: p as object, publishedAt: new Date(p.publishedAt), updatedAt: new Date() };
+      const status = p.status ?? 'published';
+      if (existing && existing.version === p.version && existing.status === 'retired' && status !== 'retired') return;
+      const data = { version: p.version, name: p.name, department: p.department, status, publication: p as object, publishedAt: new Date(p.publishedAt), updatedAt: new Date() };
       await tx.itemReplica.upsert({ where: { code: p.code }, create: { code: p.code, ...data }, update: data });
+      index().invalidate();
     },
-    list: (q: { search?: string; skip: number; take: number }) => {
-      const where = q.search ? { OR: [{ name: { contains: q.search } }, { code: { contains: q.search } }] } : {};
-      return db.$transaction([db.itemReplica.findMany({ where, orderBy: { code: 'asc' }, skip: q.skip, take: q.take }), db.itemReplica.count({ where })]);
+    /** Every row, for the in-memory index (replica-index.ts) that serves guides and search. */
+    loadAll: () => db.itemReplica.findMany({ select: { code: true, version: true, name: true, department: true, status: true, publication: true } }),
+    /** Changes whenever a row is written. */
+    fingerprint: async () => {
+      const [r] = await db.$queryRawUnsafe<{ fp: string }[]>("SELECT count(*)::text || '/' || coalesce(max(updated_at)::text, '') AS fp FROM item_replica");
+      return r!.fp;
     },
-    get: (code: string) => db.itemReplica.findUnique({ where: { code } }),
+    /** An item that takes new applications: a retired version answers null. */
+    get: (code: string) => db.itemReplica.findFirst({ where: { code, status: 'published' } }),
   };
+  return repo;
 }
 
 export function materialRepository(db: Db) {

@@ -4,6 +4,10 @@ import { startOrCleanup } from '@hall/testkit';
  * the public realm in the internet zone, the staff realm in the extranet. createServiceEnv writes
  * the zone's signing key and the matching public key, so the service verifies its own tokens.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { startService, type RunningService } from '@hall/service';
@@ -14,6 +18,7 @@ import { accountRepository } from '../src/accounts.js';
 import { hashPassword } from '../src/passwords.js';
 
 export { DEMO_PASSWORD } from '../src/seed.js';
+export { waitFor } from '@hall/testkit';
 
 export type Realm = 'public' | 'staff';
 
@@ -25,12 +30,18 @@ export interface Harness {
   me(token?: string): Promise<LightMyRequestResponse>;
   /** Inserts an account through the repository (audited like any other); returns its id. */
   addAccount(username: string, password: string, extra?: { roles?: string[]; department?: string; positions?: string[]; disabled?: boolean }): Promise<string>;
+  /** The demo notification sender's folder: one text file per recipient. */
+  mailbox: string;
   close(): Promise<void>;
 }
 
 export async function startIdentity(realm: Realm, extraEnv: Record<string, string> = {}): Promise<Harness> {
   const zone = realm === 'public' ? 'internet' : 'extranet';
-  const env = await createServiceEnv({ zone, natsUser: 'identity', env: { REALM: realm, ...extraEnv } });
+  const mailbox = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-mailbox-'));
+  const env = await createServiceEnv({
+    zone, natsUser: 'identity',
+    env: { REALM: realm, IDENTITY_DATA_KEY: randomBytes(32).toString('base64'), NOTIFY_MAILBOX_DIR: mailbox, ...extraEnv },
+  });
   const svc: Harness['svc'] = await startOrCleanup(env, () => startService(definition, env.env));
   const accounts = accountRepository(svc.ctx.prisma);
   return {
@@ -46,7 +57,8 @@ export async function startIdentity(realm: Realm, extraEnv: Record<string, strin
       if (!created) throw new Error(`account ${username} already exists`);
       return (await accounts.findByUsername(realm, username))!.id;
     },
-    close: async () => { await svc.stop(); await env.cleanup(); },
+    mailbox,
+    close: async () => { await svc.stop(); await env.cleanup(); fs.rmSync(mailbox, { recursive: true, force: true }); },
   };
 }
 

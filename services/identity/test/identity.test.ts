@@ -31,13 +31,13 @@ describe('identity', () => {
     expect(header).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: key.kid });
     expect(claims).toMatchObject({
       iss: 'hall-identity-extranet', aud: 'hall-extranet', sub: account.id, realm: 'staff', name: '王受理',
-      roles: ['staff'], department: 'gy-wjw', positions: ['acceptance'], region: '涡阳县',
+      roles: ['staff'], department: 'gy-wjw', positions: ['acceptance'], region: '341621',
     });
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
     // The signature verifies with the realm's public key, and only over this exact header.payload.
     const [h, c, s] = body.accessToken.split('.');
     expect(verify(null, Buffer.from(`${h}.${c}`), createPublicKey(key.publicKeyPem), Buffer.from(s, 'base64url'))).toBe(true);
-    expect(body.principal).toEqual({ sub: account.id, realm: 'staff', name: '王受理', roles: ['staff'], department: 'gy-wjw', positions: ['acceptance'], region: '涡阳县' });
+    expect(body.principal).toEqual({ sub: account.id, realm: 'staff', name: '王受理', roles: ['staff'], department: 'gy-wjw', positions: ['acceptance'], region: '341621' });
 
     const me = await staff.me(body.accessToken);
     expect(me.statusCode).toBe(200);

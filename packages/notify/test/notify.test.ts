@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '@hall/testkit';
+import { pgTxRunner, type SqlExecutor } from '@hall/messaging';
+import { createLogger } from '@hall/logging';
+import { createMailboxSender, createMemorySender, createNotificationDispatcher, enqueueNotification, NOTIFY_MIGRATION_DIR, type NotificationSender } from '../src/index.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+const logger = createLogger({ service: 'notify-test', level: 'silent' });
+
+beforeAll(async () => {
+  db = await createTestDatabase({ prefix: 'notify' });
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  await pool.query(fs.readFileSync(path.join(NOTIFY_MIGRATION_DIR, 'migration.sql'), 'utf8'));
+});
+afterAll(async () => { await pool?.end(); await db?.drop(); });
+beforeEach(async () => { await pool.query('DELETE FROM notification'); });
+
+const runner = () => pgTxRunner(pool);
+const sms = (body: string, secret = false) => ({ channel: 'sms' as const, recipient: '13800000009', subject: '测试', body, secret });
+
+describe('notification outbox', () => {
+  it('sends what was committed and nothing that was rolled back', async () => {
+    const sender = createMemorySender();
+    const d = createNotificationDispatcher({ db: runner(), sender, logger });
+    await runner().$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, sms('committed')); });
+    await runner().$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, sms('rolled back')); throw new Error('abort'); }).catch(() => {});
+    expect(await d.flushOnce()).toBe(1);
+    expect(sender.sent.map((n) => n.body)).toEqual(['committed']);
+    expect(await d.flushOnce()).toBe(0);
+    const rows = (await pool.query('SELECT body, sent_at FROM notification')).rows;
+    expect(rows).toHaveLength(1);
+    expect(rows[0].sent_at).not.toBeNull();
+  });
+
+  it('retries a failed send with backoff and keeps the error, and blanks a secret once sent', async () => {
+    let fail = true;
+    const sent: string[] = [];
+    const flaky: NotificationSender = { async send(n) { if (fail) throw new Error('gateway down'); sent.push(n.body); } };
+    const d = createNotificationDispatcher({ db: runner(), sender: flaky, logger });
+    await runner().$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, sms('验证码 123456', true)); });
+    expect(await d.flushOnce()).toBe(0);
+    const failed = (await pool.query('SELECT attempts, last_error, next_attempt_at FROM notification')).rows[0];
+    expect(failed).toMatchObject({ attempts: 1, last_error: 'gateway down' });
+    expect(failed.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
+    fail = false;
+    expect(await d.flushOnce()).toBe(0); // not due yet
+    await pool.query('UPDATE notification SET next_attempt_at = now()');
+    expect(await d.flushOnce()).toBe(1);
+    expect(sent).toEqual(['验证码 123456']);
+    expect((await pool.query('SELECT body FROM notification')).rows[0].body).toBe('[sent]');
+  });
+
+  it('writes to a mailbox a person can read, one file per recipient', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-mailbox-test-'));
+    try {
+      const sender = createMailboxSender(dir);
+      const d = createNotificationDispatcher({ db: runner(), sender, logger, pollMs: 20 });
+      d.start();
+      await runner().$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, { channel: 'email', recipient: '../../etc/passwd', subject: '通知', body: '您好' }); });
+      d.notify();
+      const file = sender.mailbox('../../etc/passwd');
+      expect(path.dirname(file)).toBe(dir);
+      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
+      await d.stop();
+      expect(fs.readFileSync(file, 'utf8')).toContain('您好');
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Acting on someone's behalf (X-On-Behalf-Of) against the real public identity service: a handler
+ * for a legal person, an agent for a consenting citizen; revocation takes effect at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { TEST_AUDIENCE, TEST_ISSUER } from '@hall/testkit/service-env';
+import { DEMO_COMPANY, DEMO_CONSENT } from '../../identity/src/seed.js';
+import { startIdentity, DEMO_PASSWORD, type Harness as IdentityHarness } from '../../identity/test/helpers.js';
+import { startDeclaration, ITEM, PNG, waitFor, type Harness } from './helpers.js';
+
+let id: IdentityHarness;
+let h: Harness;
+beforeAll(async () => {
+  id = await startIdentity('public', { SEED_DEMO: 'true' });
+  h = await startDeclaration({ AUTH_JWKS_URL: `${id.svc.url}/.well-known/jwks.json`, IDENTITY_URL: id.svc.url, AUTH_ISSUER: TEST_ISSUER.internet, AUTH_AUDIENCE: TEST_AUDIENCE.internet });
+  await h.publishOutbound('catalog.item.published', ITEM);
+  await waitFor(async () => (await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` })).statusCode === 200);
+}, 90_000);
+afterAll(async () => { await h?.close(); await id?.close(); }, 30_000);
+
+const login = async (username: string) => (await id.login(username, DEMO_PASSWORD)).json().accessToken as string;
+const accountId = async (username: string) => (await id.svc.ctx.prisma.account.findFirstOrThrow({ where: { username } })).id;
+const headers = (token: string, onBehalfOf?: string) => ({ authorization: `Bearer ${token}`, ...(onBehalfOf ? { 'x-on-behalf-of': onBehalfOf } : {}) });
+
+async function submit(token: string, onBehalfOf?: string) {
+  const up = await h.svc.app.inject({ method: 'POST', url: `/v1/materials?itemCode=${ITEM.code}&materialCode=id-card&fileName=a.png`, headers: { ...headers(token, onBehalfOf), 'content-type': 'image/png' }, payload: PNG });
+  if (up.statusCode !== 201) return up;
+  return h.svc.app.inject({
+    method: 'POST', url: '/v1/applications', headers: { ...headers(token, onBehalfOf), 'idempotency-key': `k-${randomUUID()}` },
+    payload: { itemCode: ITEM.code, form: { name: '申请人', phone: '13800000000' }, materials: [{ materialCode: 'id-card', materialId: up.json().materialId }] },
+  });
+}
+const read = (token: string, appId: string, onBehalfOf?: string) => h.svc.app.inject({ method: 'GET', url: `/v1/applications/${appId}`, headers: headers(token, onBehalfOf) });
+const list = (token: string, onBehalfOf?: string) => h.svc.app.inject({ method: 'GET', url: '/v1/applications', headers: headers(token, onBehalfOf) });
+
+describe('declaration on behalf of others', () => {
+  it('lets a handler submit and read a company\'s applications, and not a moment after the grant is revoked', async () => {
+    const company = (await id.svc.ctx.prisma.legalPerson.findFirstOrThrow({ where: { creditCode: DEMO_COMPANY.creditCode } })).id;
+    const rep = await login(DEMO_COMPANY.legalRep);
+    const handler = await login(DEMO_COMPANY.handler);
+
+    const byHandler = await submit(handler, company);
+    expect(byHandler.statusCode).toBe(202);
+    const appId = byHandler.json().applicationId;
+    // The company owns it: its legal representative sees it, and so does the handler acting for it.
+    expect((await read(rep, appId, company)).statusCode).toBe(200);
+    expect((await read(handler, appId, company)).statusCode).toBe(200);
+    expect((await list(handler, company)).json().total).toBe(1);
+    // Not as the handler's own application.
+    expect((await read(handler, appId)).statusCode).toBe(404);
+
+    const handlerId = await accountId(DEMO_COMPANY.handler);
+    expect((await id.svc.app.inject({ method: 'DELETE', url: `/v1/legal-persons/${company}/handlers/${handlerId}`, headers: headers(rep) })).statusCode).toBe(204);
+    // Same (still unexpired) access token, the very next request: refused.
+    const after = await read(handler, appId, company);
+    expect(after.statusCode).toBe(403);
+    expect(after.json().code).toBe('not_represented');
+    expect((await list(handler, company)).statusCode).toBe(403);
+    expect((await submit(handler, company)).statusCode).toBe(403);
+    expect((await read(rep, appId, company)).statusCode).toBe(200);
+  });
+
+  it('lets an agent act only for a citizen who consented', async () => {
+    const agent = await login(DEMO_CONSENT.agent);
+    const lisi = await accountId(DEMO_CONSENT.citizen);
+    const zhou = await accountId('zhoumengjie');
+    const forLisi = await submit(agent, lisi);
+    expect(forLisi.statusCode).toBe(202);
+    // The citizen sees it as their own.
+    expect((await read(await login('lisi'), forLisi.json().applicationId)).statusCode).toBe(200);
+    // Without consent: refused, for submitting and for reading.
+    expect((await submit(agent, zhou)).statusCode).toBe(403);
+    expect((await list(agent, zhou)).statusCode).toBe(403);
+    // Nor can an ordinary applicant act for someone else.
+    expect((await list(await login('zhoumengjie'), lisi)).statusCode).toBe(403);
+  });
+
+  it('should not let an applicant read another applicant\'s application by id', async () => {
+    const mine = await submit(await login('zhoumengjie'));
+    expect(mine.statusCode).toBe(202);
+    expect((await read(await login('wangjun'), mine.json().applicationId)).statusCode).toBe(404);
+  });
+
+  it('refuses a malformed X-On-Behalf-Of with 400', async () => {
+    const r = await list(await login('zhoumengjie'), "1' OR '1'='1");
+    expect(r.statusCode).toBe(400);
+    expect(r.json().code).toBe('on_behalf_of_invalid');
+  });
+});
