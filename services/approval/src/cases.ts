@@ -104,6 +104,9 @@ export function caseRepository(db: Db) {
       const where = { department: q.department, ...(q.status ? { status: q.status } : {}) };
       return db.$transaction([db.case.findMany({ where, orderBy: { receivedAt: 'desc' }, skip: q.skip, take: q.take }), db.case.count({ where })]);
     },
+    /** By case number (办件编号), for status queries; `department` limits it to one department's cases. */
+    findByNumber: (caseNumber: string, department?: string) => db.case.findFirst({ where: { caseNumber, ...(department ? { department } : {}) } }),
+
     async get(id: string, department: string) {
       const c = await db.case.findFirst({ where: { id, department } });
       if (!c) return null;

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { Problems, ProblemSchema } from '@hall/http';
-import { requireRealm } from '@hall/auth';
+import { Problems, ProblemSchema, StrictObject } from '@hall/http';
+import { requireRealm, requireScope, type AuthHandler } from '@hall/auth';
 import { consume, handleOnce } from '@hall/messaging';
 import { extendConfig, type ServiceDefinition } from '@hall/service';
 import type { CertificateRequested } from '@hall/contracts';
@@ -26,14 +26,32 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
   async routes(app, ctx) {
     const certificates = certificateService(ctx.prisma);
     const IdParams = Type.Object({ id: Type.String({ minLength: 10, maxLength: 128 }) });
+    // Staff, or another department's system (realm client, via the data-exchange service) holding one of the scopes.
+    const staffOrClientWith = (...scopes: string[]): AuthHandler => async (req, reply) => {
+      if (req.principal.realm !== 'client') return requireRealm('staff')(req, reply);
+      if (!scopes.some((s) => req.principal.scopes?.includes(s))) await requireScope(scopes[0]!)(req, reply);
+    };
 
     app.get('/v1/certificates/:id/verify', {
-      preHandler: [app.authenticate, requireRealm('staff')],
+      preHandler: [app.authenticate, staffOrClientWith('certificate:verify', 'certificate:read')],
       schema: { params: IdParams, response: { 200: Type.Object({ id: Type.String(), status: Type.String(), signatureValid: Type.Boolean(), keyId: Type.Optional(Type.String()), document: Type.Optional(Type.Any()) }), 400: ProblemSchema } },
     }, async (req) => {
       if (!isValidIdentifier(req.params.id)) throw Problems.badRequest('certificate_id_invalid', '证照标识格式或校验位不正确');
       const r = await certificates.verify(req.params.id);
       return { id: req.params.id, ...r };
+    });
+
+    // A holder's certificates (holder = the holder's unified identity account id). A client must state its purpose.
+    app.get('/v1/holders/:holderId/certificates', {
+      preHandler: [app.authenticate, staffOrClientWith('certificate:holder-lookup')],
+      schema: {
+        params: StrictObject({ holderId: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: StrictObject({ purpose: Type.Optional(Type.String({ minLength: 2, maxLength: 500 })) }),
+        response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), type: Type.String(), typeName: Type.String(), department: Type.String(), issuerName: Type.String(), status: Type.String(), issuedAt: Type.String() })) }), 400: ProblemSchema, 403: ProblemSchema },
+      },
+    }, async (req) => {
+      if (req.principal.realm === 'client' && !req.query.purpose) throw Problems.badRequest('purpose_required', '按持证人查询须说明合法用途');
+      return { items: await certificates.byHolder(req.params.holderId) };
     });
 
     // Public keys are public: anyone may verify a certificate offline with them.

@@ -91,6 +91,15 @@ export function certificateService(db: Db) {
       return { status: cert.status as 'valid', signatureValid, document: doc, keyId: cert.keyId };
     },
 
+    /** The holder's certificates, newest first: identifiers and status only, no holder data or contents. */
+    async byHolder(accountId: string) {
+      const rows = await db.certificate.findMany({ where: { holder: { path: ['accountId'], equals: accountId } }, orderBy: { issuedAt: 'desc' }, take: 200 });
+      return rows.map((c) => ({
+        id: c.id, type: c.type, typeName: c.typeName ?? CERTIFICATE_TYPES[c.type]?.name ?? c.type, department: c.department,
+        issuerName: c.issuerName ?? ISSUERS[c.department]?.name ?? c.department, status: c.status, issuedAt: c.issuedAt.toISOString(),
+      }));
+    },
+
     publicKeys: () => db.signingKey.findMany({ select: { kid: true, department: true, algorithm: true, publicKeyPem: true, active: true }, orderBy: { createdAt: 'asc' } }),
   };
 }
