@@ -1,0 +1,69 @@
+/**
+ * Creates one zone's secrets at install time, inside that zone (nothing secret is committed, and
+ * no zone ever holds the other's): database and object-store passwords, a password per NATS user
+ * of the topology, and the identity realm's signing key with its public key set.
+ * Writes <out>/<zone>.env (for `docker compose --env-file`), <out>/<zone>/signing-key.json and
+ * public-keys.json (compose secrets), and <out>/<zone>/k8s-secrets.yaml (the Secrets
+ * `hall-secrets` and `hall-keys`), all mode 600. Refuses to overwrite an existing zone folder.
+ * Usage: node --import tsx deploy/secrets.ts <internet|extranet> [--out deploy/dist/secrets]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Secret } from 'kubernetes-models/v1';
+import { zoneUsers } from '@hall/messaging';
+import { generateSigningKey } from '@hall/auth';
+import type { ZoneName } from '@hall/platform/topology';
+import { generateEnvPasswords, natsPasswordVar } from './nats.js';
+import { RELAY_UDP_PORT, udpTargetVar, zoneRelayHalves } from './model.js';
+import { namespaceOf } from './k8s.js';
+import { multiDoc } from './generate.js';
+
+export interface ZoneSecrets { env: Record<string, string>; signingKey: string; publicKeys: string }
+
+export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
+  const nats = generateEnvPasswords(zone);
+  const env: Record<string, string> = {
+    POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+    MINIO_ROOT_PASSWORD: randomBytes(24).toString('hex'),
+    // identity's data key (encrypts the realm's private signing keys at rest): 32 random bytes.
+    IDENTITY_DATA_KEY: randomBytes(32).toString('base64'),
+    ...Object.fromEntries(zoneUsers(zone).map((u) => [natsPasswordVar(u), nats[u]!])),
+  };
+  // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
+  for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
+  const key = generateSigningKey('EdDSA');
+  return { env, signingKey: JSON.stringify(key), publicKeys: JSON.stringify([{ kid: key.kid, pem: key.publicKeyPem }]) };
+}
+
+export function secretManifests(zone: ZoneName, s: ZoneSecrets): Secret[] {
+  const ns = namespaceOf(zone);
+  return [
+    new Secret({ metadata: { name: 'hall-secrets', namespace: ns }, type: 'Opaque', stringData: s.env }),
+    new Secret({ metadata: { name: 'hall-keys', namespace: ns }, type: 'Opaque', stringData: { 'signing-key.json': s.signingKey, 'public-keys.json': s.publicKeys } }),
+  ];
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [zone, ...rest] = process.argv.slice(2);
+  if (zone !== 'internet' && zone !== 'extranet') {
+    process.stderr.write('用法：secrets.ts <internet|extranet> [--out DIR]\n');
+    process.exit(2);
+  }
+  const i = rest.indexOf('--out');
+  const out = path.resolve(i >= 0 && rest[i + 1] ? rest[i + 1]! : path.join(path.dirname(fileURLToPath(import.meta.url)), 'dist/secrets'));
+  const dir = path.join(out, zone);
+  if (fs.existsSync(dir)) {
+    process.stderr.write(`${dir} 已存在：不会覆盖已有密钥（轮换见 docs/operations.md）\n`);
+    process.exit(1);
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const s = createZoneSecrets(zone);
+  const w = (f: string, c: string) => fs.writeFileSync(f, c, { mode: 0o600 });
+  w(path.join(out, `${zone}.env`), Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  w(path.join(dir, 'signing-key.json'), s.signingKey);
+  w(path.join(dir, 'public-keys.json'), s.publicKeys);
+  w(path.join(dir, 'k8s-secrets.yaml'), multiDoc(secretManifests(zone, s)));
+  process.stdout.write(`已生成 ${zone} 区密钥：${out}/${zone}.env 与 ${dir}/（权限 600，请放入该区的密钥库）\n`);
+}
