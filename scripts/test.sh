@@ -3,7 +3,8 @@
 # Results are written to .tmp/jest-results.json; .ci/run prints the totals from it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+# Browser tests need Debian's Chromium; setup installs it when missing.
+HALL_NEEDS_BROWSER=1 bash scripts/setup.sh || exit 1
 mkdir -p .tmp
 rm -f .tmp/jest-results.json .tmp/typecheck.failed
 

@@ -9,3 +9,4 @@ export { INTERNAL_ERROR_TITLE } from './errors.js';
 export type { ReadinessChecks } from './probes.js';
 export { registerGracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
 export { Type, StrictObject, type Static, type TSchema } from './schema.js';
+export { serveUi } from './ui.js';

@@ -8,14 +8,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateSigningKey } from '@hall/auth';
 import { generatePasswords } from '@hall/messaging';
 import { startNatsZone, startS3, freePort, type NatsZoneServer, type S3Server } from '@hall/testkit';
-import { PROCESSES, ISSUER, AUDIENCE, type ProcessSpec, type ZoneName } from './topology.js';
+import { PROCESSES, ISSUER, AUDIENCE, processesFor, type ProcessSpec, type RelayTransport, type ZoneName } from './topology.js';
 
 export * from './topology.js';
+import { startIngress } from './ingress.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ZONES: ZoneName[] = ['internet', 'extranet'];
@@ -34,11 +36,27 @@ export interface PlatformOptions {
   echo?: boolean;
   /** Called as each step completes, for the CLI's progress display. */
   onProgress?: (step: string, done: number, total: number) => void;
+  /** Node arguments that start a process (default: its TypeScript entry through tsx); deploy tests pass production bundles. */
+  entry?: (spec: ProcessSpec) => string[];
+  /** Relay lanes as udp sender/receiver halves (default) or as one bridge process per lane. */
+  relayTransport?: RelayTransport;
+}
+
+/** A UDP port that was free a moment ago (for a lane receiver to bind and its sender to aim at). */
+async function freeUdpPort(): Promise<number> {
+  const dgram = await import('node:dgram');
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
 
 export interface RunningProcess { spec: ProcessSpec; url: string; port: number; child: ChildProcess | null; env: Record<string, string>; logFile: string }
 
 export interface Platform {
+  /** One origin per zone (see ingress.ts): the public portal and the staff console. */
+  ingress: { portal: string; console: string };
   nats: Record<ZoneName, NatsZoneServer>;
   s3: Record<ZoneName, S3Server>;
   adminDatabaseUrl: string;
@@ -54,7 +72,7 @@ export interface Platform {
   dropDatabases(): Promise<void>;
 }
 
-interface Secrets { nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>; postgresPort?: number }
+interface Secrets { nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>; postgresPort?: number; /** identity's IDENTITY_DATA_KEY per zone */ dataKeys?: Record<ZoneName, string> }
 
 function loadSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
@@ -117,7 +135,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
   fs.mkdirSync(path.join(dataDir, 'keys'), { recursive: true });
   const secrets = loadSecrets(dataDir);
-  const total = 4 + PROCESSES.length;
+  if (!secrets.dataKeys) {
+    // Data directories made before identity had a data key get one now, kept with the other secrets.
+    secrets.dataKeys = { internet: randomBytes(32).toString('base64'), extranet: randomBytes(32).toString('base64') };
+    saveSecrets(dataDir, secrets);
+  }
+  const specs = processesFor(opts.relayTransport ?? 'udp');
+  const total = 4 + specs.length;
   let step = 0;
   const progress = (s: string) => opts.onProgress?.(s, ++step, total);
   const cleanups: (() => Promise<void>)[] = [];
@@ -159,6 +183,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     progress('keys');
 
     const processes: Record<string, RunningProcess> = {};
+    // Every port is chosen before anything starts, because some processes are told where others
+    // listen (exchange calls certificate, approval and catalog).
+    const ports: Record<string, number> = {};
+    for (const spec of specs) {
+      let port: number;
+      do port = await freePort(); while (Object.values(ports).includes(port));
+      ports[spec.name] = port;
+    }
+    const urlOf = (name: string) => `http://127.0.0.1:${ports[name]}`;
+    // One UDP port per udp lane: its receiver listens there and its sender aims there.
+    const lanePorts: Record<string, number> = {};
+    for (const spec of specs) if (spec.lane) lanePorts[spec.lane.name] ??= await freeUdpPort();
     const envFor = (spec: ProcessSpec, port: number): Record<string, string> => {
       const z = spec.zone;
       const env: Record<string, string> = {
@@ -167,8 +203,24 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         SEED_DEMO: String(opts.seed ?? false), ...spec.env,
       };
       if (spec.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: path.join(dataDir, 'keys', `${z}-public.json`), AUTH_ISSUER: ISSUER[z], AUTH_AUDIENCE: AUDIENCE[z] });
-      if (spec.service === 'identity') env.AUTH_SIGNING_KEY_FILE = path.join(dataDir, 'keys', `${z}-signing.json`);
+      if (spec.service === 'identity') {
+        Object.assign(env, {
+          AUTH_SIGNING_KEY_FILE: path.join(dataDir, 'keys', `${z}-signing.json`), IDENTITY_DATA_KEY: secrets.dataKeys![z],
+          NOTIFY_MAILBOX_DIR: path.join(dataDir, `mailbox-${z}`),
+        });
+      } else if (spec.auth) {
+        // Every service verifies from its zone identity's JWKS, so key rotation needs no restart.
+        env.AUTH_JWKS_URL = `${urlOf(z === 'internet' ? 'identity-public' : 'identity-staff')}/.well-known/jwks.json`;
+      }
+      if (spec.service === 'declaration') env.IDENTITY_URL = urlOf('identity-public');
+      if (spec.service === 'exchange') {
+        Object.assign(env, { CERTIFICATE_URL: urlOf('certificate'), APPROVAL_URL: urlOf('approval'), CATALOG_URL: urlOf('catalog'), TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token` });
+      }
       if (spec.objectStore) Object.assign(env, { S3_ENDPOINT: s3[z].endpoint, S3_ACCESS_KEY: s3[z].accessKey, S3_SECRET_KEY: s3[z].secretKey, S3_BUCKET: BUCKET });
+      if (spec.lane) {
+        const at = `127.0.0.1:${lanePorts[spec.lane.name]}`;
+        Object.assign(env, spec.lane.role === 'receiver' ? { LANE_UDP_BIND: at } : { LANE_UDP_TARGET: at });
+      }
       if (spec.source) {
         const sz = spec.source.zone;
         Object.assign(env, {
@@ -181,7 +233,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
     const launch = (p: RunningProcess) => {
       const out = fs.openSync(p.logFile, 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')], {
+      const args = opts.entry?.(p.spec) ?? ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')];
+      const child = spawn(process.execPath, args, {
         cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', out, out],
         // Own process group: a terminal's Ctrl-C reaches the launcher only, which stops services
         // before the infrastructure they drain into.
@@ -194,8 +247,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     };
 
     // Start each zone's processes concurrently; the zones do not wait on each other.
-    await Promise.all(PROCESSES.map(async (spec) => {
-      const port = await freePort();
+    await Promise.all(specs.map(async (spec) => {
+      const port = ports[spec.name]!;
       const p: RunningProcess = { spec, port, url: `http://127.0.0.1:${port}`, child: null, env: envFor(spec, port), logFile: path.join(dataDir, 'logs', `${spec.name}.log`) };
       processes[spec.name] = p;
       const child = launch(p);
@@ -213,7 +266,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       clearTimeout(timer);
     };
 
+    const portal = await startIngress({ identityUrl: processes['identity-public']!.url, frontUrl: processes['declaration']!.url });
+    cleanups.push(portal.close);
+    const consoleIngress = await startIngress({ identityUrl: processes['identity-staff']!.url, frontUrl: processes['approval']!.url });
+    cleanups.push(consoleIngress.close);
+
     const platform: Platform = {
+      ingress: { portal: portal.url, console: consoleIngress.url },
       nats, s3, adminDatabaseUrl: adminUrl, databaseUrl, processes,
       url: (name) => { const p = processes[name]; if (!p) throw new Error(`no process ${name}`); return p.url; },
       kill: async (name, signal = 'SIGKILL') => stopChild(processes[name]!, signal),
@@ -231,7 +290,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         const client = new pg.Client({ connectionString: adminUrl });
         await client.connect();
         try {
-          for (const spec of PROCESSES) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${spec.database}" WITH (FORCE)`);
+          for (const spec of [...PROCESSES, ...processesFor('bridge')]) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${spec.database}" WITH (FORCE)`);
         } finally { await client.end(); }
       },
     };

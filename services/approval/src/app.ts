@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { Problems, ProblemSchema, StrictObject } from '@hall/http';
-import { requireRealm, requirePosition } from '@hall/auth';
+import { serveUi, Problems, ProblemSchema, StrictObject } from '@hall/http';
+import { requireRealm, requirePosition, requireScope } from '@hall/auth';
 import { extendConfig, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
 import type { CaseStatus } from '@hall/contracts';
 import { createPrisma, type Db } from './db.js';
@@ -40,6 +40,7 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
   createPrisma,
   auth: true,
   async routes(app, ctx) {
+    await serveUi(app, path.resolve(here, '../console'));
     const cases = caseRepository(ctx.prisma);
     const staff = [app.authenticate, requireRealm('staff')];
     const departmentOf = (p: { department?: string }) => {
@@ -53,6 +54,27 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
     }, async (req) => {
       const [rows, total] = await cases.list({ department: departmentOf(req.principal), status: req.query.status, ...pageWindow(req.query) });
       return { items: rows.map(view), total, page: req.query.page, pageSize: req.query.pageSize };
+    });
+
+    // Status by case number: staff of the case's department, or another department's system (realm
+    // client, via the data-exchange service) with scope case:status; the applicant's name only to
+    // staff and to clients with case:applicant.
+    app.get('/v1/cases/by-number/:caseNumber/status', {
+      preHandler: [app.authenticate, async (req, reply) => (req.principal.realm === 'client' ? requireScope('case:status') : requireRealm('staff'))(req, reply)],
+      schema: {
+        params: StrictObject({ caseNumber: Type.String({ minLength: 5, maxLength: 64 }) }),
+        response: { 200: Type.Object({ caseNumber: Type.String(), itemCode: Type.String(), itemName: Type.String(), department: Type.String(), status: Type.String(), statusText: Type.String(), receivedAt: Type.String(), updatedAt: Type.String(), certificateId: Type.Union([Type.String(), Type.Null()]), applicantName: Type.Optional(Type.String()) }), 403: ProblemSchema, 404: ProblemSchema },
+      },
+    }, async (req) => {
+      const p = req.principal;
+      const c = await cases.findByNumber(req.params.caseNumber, p.realm === 'client' ? undefined : departmentOf(p));
+      if (!c) throw Problems.notFound('case_not_found', '办件不存在');
+      const withApplicant = p.realm !== 'client' || !!p.scopes?.includes('case:applicant');
+      return {
+        caseNumber: c.caseNumber, itemCode: c.itemCode, itemName: c.itemName, department: c.department, status: c.status, statusText: STATUS_TEXT[c.status] ?? c.status,
+        receivedAt: c.receivedAt.toISOString(), updatedAt: c.updatedAt.toISOString(), certificateId: c.certificateId,
+        ...(withApplicant ? { applicantName: (c.applicant as { name: string }).name } : {}),
+      };
     });
 
     app.get('/v1/cases/:id', {
