@@ -294,16 +294,18 @@ export function zoneManifests(zone: ZoneName, opts: K8sOptions = {}): Manifest[]
 }
 
 /**
- * The relay halves in a zone. Each half is a StatefulSet of one: Kubernetes never runs a second pod
- * of it while the first may still be alive, so at most one sender numbers a lane's datagrams and at
- * most one receiver writes them (active); on node loss the pod is rescheduled (standby capacity).
+ * The relay halves in a zone, active/standby: each half is a StatefulSet of two pods running the
+ * same configuration. Only the pod holding the lane lease (a Postgres advisory lock in the half's
+ * database, services/relay/src/lease.ts) sends or binds the diode port; the other waits and answers
+ * /ready with 503, so the headless Service resolves to the active pod only. When the active pod
+ * dies its database session ends, the lease is released and the standby takes over within a second.
  */
 export function relayManifests(zone: ZoneName, opts: K8sOptions = {}): Manifest[] {
   const o = { registry: opts.registry ?? 'registry.hall.local/hall', version: opts.version ?? '0.1.0' };
   const ns = namespaceOf(zone);
   return zoneRelayHalves(zone).flatMap((u) => [
     statefulSet({
-      name: u.name, zone, replicas: 1, uid: 65532,
+      name: u.name, zone, replicas: 2, parallel: true, uid: 65532,
       pod: { terminationGracePeriodSeconds: 30 },
       container: appContainer(u, hostsOf(zone), o.registry, o.version),
       volumes: podVolumes(u),

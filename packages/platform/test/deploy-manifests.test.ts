@@ -188,12 +188,13 @@ describe('Kubernetes manifests (Kubernetes OpenAPI schemas via kubernetes-models
     expect(docs.every((d) => d.kind === 'Namespace' || d.metadata.namespace === `hall-${zone}`)).toBe(true);
   });
 
-  it.each(['internet', 'extranet'] as const)('relay-%s.yaml: each half runs as one active pod (StatefulSet of 1) with probes', (zone) => {
+  it.each(['internet', 'extranet'] as const)('relay-%s.yaml: each half runs as an active/standby pair (StatefulSet of 2, readiness on /ready) with probes', (zone) => {
     const docs = docsOf(`k8s/relay-${zone}.yaml`);
     const sets = docs.filter((d) => d.kind === 'StatefulSet');
     expect(sets.map((s) => s.metadata.name).sort()).toEqual(zoneRelayHalves(zone).map((h) => h.name).sort());
     for (const s of sets) {
-      expect(s.spec.replicas).toBe(1);
+      expect(s.spec.replicas).toBe(2);
+      expect(s.spec.podManagementPolicy).toBe('Parallel');
       expect(s.spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/ready');
     }
   });

@@ -31,6 +31,8 @@ export interface ServiceContext<C, P> {
   publisher: ReturnType<typeof createPublisher>;
   outbox: ReturnType<typeof createOutboxPublisher>;
   store?: ObjectStore;
+  /** Adds a check to /ready (e.g. a relay half that is standby is alive but not ready for traffic). */
+  addReadiness(name: string, check: () => Promise<unknown>): void;
   /** Extra work to undo on stop (consumers, timers), run in reverse order before the connections close. */
   onStop(fn: () => Promise<void> | void): void;
 }
@@ -94,6 +96,7 @@ export async function startService<S extends TObject, P extends Prismaish>(
   const ctx: ServiceContext<Static<S>, P> = {
     name: def.name, zone: config.ZONE, config, logger, prisma, nc, publisher, outbox, store,
     onStop: (fn) => { stops.push(fn); },
+    addReadiness: (name, check) => { readiness[name] = check; },
   };
 
   const readiness: Record<string, () => Promise<unknown>> = {

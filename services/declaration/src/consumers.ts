@@ -20,7 +20,8 @@ export async function startConsumers(ctx: ServiceContext<unknown, Db>): Promise<
           case 'catalog.item.published': return replica.upsert(tx, (message as ItemPublished).payload);
           case 'case.status.changed': return applications.applyStatus(tx, message.id, (message as CaseStatusChanged).payload);
           case 'certificate.notice': return applications.applyCertificate(tx, message.id, (message as CertificateNotice).payload);
-          default: ctx.logger.warn({ type: message.type }, 'ignored message type on OUT');
+          // The relay's reconciliation reports share the OUT stream; they are the lane's business.
+          default: if (message.type.startsWith('relay.')) return; ctx.logger.warn({ type: message.type }, 'ignored message type on OUT');
         }
       });
     },

@@ -15,6 +15,7 @@ import { connectNats } from '@hall/messaging';
 import { createObjectStore } from '@hall/storage';
 import { extendConfigWithS3, type ServiceDefinition } from '@hall/service';
 import { createPrisma, type Db } from './db.js';
+import { takeLaneLease } from './lease.js';
 import { LANES } from './lanes.js';
 import { startBridge } from './bridge.js';
 import { createLaneMetrics, type LaneMetrics } from './metrics.js';
@@ -28,6 +29,8 @@ export const RelayConfig = extendConfigWithS3({
   LANE: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
   LANE_TRANSPORT: Type.Union([Type.Literal('udp'), Type.Literal('bridge')], { default: 'udp' }),
   LANE_ROLE: Type.Union([Type.Literal('sender'), Type.Literal('receiver')], { default: 'receiver' }),
+  /** Active/standby: a half runs only while it holds the lane lease in its database (lease.ts). */
+  LANE_LEASE: Type.Boolean({ default: true }),
   /** udp receiver: where to listen (host:port). */
   LANE_UDP_BIND: Type.Optional(HostPort),
   /** udp sender: where the datagrams go (host:port), the receiver or the diode in front of it. */
@@ -110,6 +113,23 @@ export const definition: ServiceDefinition<typeof RelayConfig, Db> = {
   async start(ctx) {
     const c = ctx.config;
     const lane = LANES[c.LANE];
+    if (!c.LANE_LEASE) return runHalf(ctx);
+    // A standby of this half (same config) waits here, not ready, until the active one dies.
+    const lease = takeLaneLease({ databaseUrl: c.DATABASE_URL, key: `relay:${lane.name}:${c.LANE_TRANSPORT === 'bridge' ? 'bridge' : c.LANE_ROLE}`, logger: ctx.logger });
+    ctx.addReadiness('laneLease', async () => { if (!lease.isActive()) throw new Error('standby: another process holds the lane lease'); });
+    ctx.onStop(() => lease.release());
+    lease.acquired.then(() => runHalf(ctx)).catch((err: unknown) => {
+      if (!lease.isActive() && (err as Error).message.startsWith('lease released')) return; // stopped while standby
+      ctx.logger.fatal({ err }, 'relay half failed to start after taking the lease');
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  },
+};
+
+async function runHalf(ctx: Parameters<NonNullable<typeof definition.start>>[0]): Promise<void> {
+    const c = ctx.config;
+    const lane = LANES[c.LANE];
     const handles = runtime.get(ctx)!;
     const metrics = handles.metrics;
     const framing = { chunkBytes: c.LANE_UDP_CHUNK_BYTES, fecGroup: c.LANE_UDP_FEC_GROUP };
@@ -144,5 +164,4 @@ export const definition: ServiceDefinition<typeof RelayConfig, Db> = {
     const sourceStore = createObjectStore({ endpoint: c.SOURCE_S3_ENDPOINT!, accessKey: c.SOURCE_S3_ACCESS_KEY!, secretKey: c.SOURCE_S3_SECRET_KEY!, bucket: c.SOURCE_S3_BUCKET, logger: ctx.logger });
     const bridge = await startBridge({ lane, sourceNc, destNc: ctx.nc, sourceStore, destStore: ctx.store!, db: ctx.prisma, logger: ctx.logger, notifyOutbox: () => ctx.outbox.notify(), metrics });
     ctx.onStop(async () => { await bridge.stop(); await sourceNc.drain().catch(() => sourceNc.close()); });
-  },
-};
+}

@@ -45,6 +45,8 @@ export interface UdpLanes {
   connect(zone: Zone, user: string): Promise<NatsConnection>;
   kill(name: HalfName, signal?: NodeJS.Signals): Promise<void>;
   start(name: HalfName): Promise<void>;
+  /** A second process of the same half (same config, own HTTP port): the standby of active/standby. */
+  standby(name: HalfName): Promise<{ url: string; child: ChildProcess; logFile: string }>;
   metrics(name: HalfName): Promise<Record<string, number>>;
   logs(name: HalfName): string;
   close(): Promise<void>;
@@ -120,7 +122,11 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     child.kill(signal);
     if (!(await waitForExit(child, 10_000))) { child.kill('SIGKILL'); await waitForExit(child, 10_000); }
   };
-  const stopAll = async () => { await Promise.all(HALVES.map((n) => kill(n, 'SIGTERM'))); };
+  const extra: ChildProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(HALVES.map((n) => kill(n, 'SIGTERM')));
+    for (const c of extra) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); if (!(await waitForExit(c, 10_000))) c.kill('SIGKILL'); }
+  };
   process.once('exit', () => { for (const n of HALVES) halves[n]?.child?.kill('SIGKILL'); });
 
   try {
@@ -134,6 +140,21 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     zones, proxies, receiverPorts, halves,
     connect: (zone, user) => connectTo(zones[zone].nats, user),
     kill, start,
+    async standby(name) {
+      const h = halves[name];
+      const port = await freePort();
+      const logFile = `${h.logFile}.standby`;
+      const out = fs.openSync(logFile, 'a');
+      const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...h.env, PORT: String(port) }, stdio: ['ignore', out, out] });
+      fs.closeSync(out);
+      extra.push(child);
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(async () => {
+        if (child.exitCode !== null) throw new Error(`standby ${name} exited ${child.exitCode}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+        try { return (await fetch(`${url}/health`)).status === 200; } catch { return false; }
+      }, 60_000, 100);
+      return { url, child, logFile };
+    },
     async metrics(name) {
       const text = await (await fetch(`${halves[name].url}/metrics`)).text();
       const out: Record<string, number> = {};

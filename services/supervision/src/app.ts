@@ -63,6 +63,8 @@ export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
   async start(ctx) {
     // Idempotent by primary key on the message id: a redelivered event inserts nothing.
     const record = async (m: MessageOf<MessageType>) => {
+      // Relay reconciliation reports travel on IN too; they are not process events of any case.
+      if (m.type.startsWith('relay.') && m.type.endsWith('.reconciliation')) return;
       const d = describe(m);
       await ctx.prisma.processEvent.createMany({
         data: [{ messageId: m.id, type: m.type, correlationId: m.correlationId, caseNumber: d.caseNumber, department: d.department, stage: d.stage, payload: m.payload as object, occurredAt: new Date(m.occurredAt) }],
