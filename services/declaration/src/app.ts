@@ -172,7 +172,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
       if (missing.length) throw new ProblemError(400, 'materials_missing', '缺少必需的申请材料', { extra: { missing: missing.map((m) => ({ code: m.code, name: m.name })) } });
 
       try {
-        const created = await applications.submit({ accountId, applicantName: owner.ownerName, item, form: req.body.form, materials: chosen, idempotencyKey: key, requestHash });
+        const created = await applications.submit({ accountId, applicantName: owner.ownerName, item, form: req.body.form, materials: chosen, idempotencyKey: key, requestHash, submittedBy: { actorId: owner.actorId, relation: owner.relation } });
         ctx.outbox.notify();
         reply.code(202);
         return { applicationId: created.id, receiptNo: created.receiptNo, status: created.status };

@@ -59,6 +59,8 @@ export interface NewApplication {
   materials: { id: string; materialCode: string; fileName: string; objectKey: string; sha256: string; size: number; contentType: string }[];
   idempotencyKey: string;
   requestHash: string;
+  /** Who submitted and in which capacity (audit of acting on behalf). */
+  submittedBy?: { actorId: string; relation: string };
 }
 
 export function applicationRepository(db: Db) {
@@ -73,7 +75,7 @@ export function applicationRepository(db: Db) {
         const receiptNo = `SB${ymd}${String(seq).padStart(8, '0')}`;
         const id = randomUUID();
         const app = await tx.application.create({
-          data: { id, receiptNo, accountId: a.accountId, applicantName: a.applicantName, itemCode: a.item.code, itemVersion: a.item.version, form: a.form as object, status: 'submitted', idempotencyKey: a.idempotencyKey, requestHash: a.requestHash, submittedAt: now },
+          data: { id, receiptNo, accountId: a.accountId, applicantName: a.applicantName, itemCode: a.item.code, itemVersion: a.item.version, form: a.form as object, status: 'submitted', idempotencyKey: a.idempotencyKey, requestHash: a.requestHash, submittedAt: now, submittedBy: a.submittedBy?.actorId ?? a.accountId, submittedAs: a.submittedBy?.relation ?? 'self' },
         });
         const attached = await tx.material.updateMany({ where: { id: { in: a.materials.map((m) => m.id) }, applicationId: null }, data: { applicationId: id } });
         if (attached.count !== a.materials.length) throw new MaterialAlreadyUsedError();

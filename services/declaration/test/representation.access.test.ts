@@ -50,6 +50,8 @@ describe('declaration on behalf of others', () => {
     expect((await read(handler, appId)).statusCode).toBe(404);
 
     const handlerId = await accountId(DEMO_COMPANY.handler);
+    // The application records who actually submitted it, and in which capacity.
+    expect(await h.svc.ctx.prisma.application.findUnique({ where: { id: appId }, select: { accountId: true, submittedBy: true, submittedAs: true } })).toEqual({ accountId: company, submittedBy: handlerId, submittedAs: 'handler' });
     expect((await id.svc.app.inject({ method: 'DELETE', url: `/v1/legal-persons/${company}/handlers/${handlerId}`, headers: headers(rep) })).statusCode).toBe(204);
     // Same (still unexpired) access token, the very next request: refused.
     const after = await read(handler, appId, company);
@@ -66,6 +68,7 @@ describe('declaration on behalf of others', () => {
     const zhou = await accountId('zhoumengjie');
     const forLisi = await submit(agent, lisi);
     expect(forLisi.statusCode).toBe(202);
+    expect(await h.svc.ctx.prisma.application.findUnique({ where: { id: forLisi.json().applicationId }, select: { accountId: true, submittedBy: true, submittedAs: true } })).toEqual({ accountId: lisi, submittedBy: await accountId(DEMO_CONSENT.agent), submittedAs: 'agent' });
     // The citizen sees it as their own.
     expect((await read(await login('lisi'), forLisi.json().applicationId)).statusCode).toBe(200);
     // Without consent: refused, for submitting and for reading.
