@@ -107,7 +107,7 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
         publish: ['hall.x.certificate.issued', 'hall.x.certificate.>', 'hall.out.certificate.>'],
         consumes: ['X'],
       },
-      { name: 'supervision', description: '电子监察: reads every process event', publish: ['hall.x.supervision.>'], consumes: ['IN', 'X', 'OUT'] },
+      { name: 'supervision', description: '电子监察: reads every process event and the inbound lane quarantine', publish: ['hall.x.supervision.>'], consumes: ['IN', 'X', 'OUT', 'QUARANTINE'] },
       { name: 'exchange', description: '数据交换: reads events, publishes nothing', publish: [], consumes: ['X'] },
       { name: 'identity', description: '统一身份 (staff realm)', publish: ['hall.x.identity.>'], consumes: [] },
       {

@@ -45,9 +45,10 @@ export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
     const supervisor = [app.authenticate, requireRealm('staff'), requireRole('supervisor')];
     const toView = (e: NonNullable<Awaited<ReturnType<Db['processEvent']['findFirst']>>>) => ({ messageId: e.messageId, type: e.type, caseNumber: e.caseNumber, stage: e.stage, occurredAt: e.occurredAt.toISOString(), payload: e.payload });
 
-    app.get('/v1/events', { preHandler: supervisor, schema: { querystring: Type.Object(PageQuery), response: { 200: PageOf(EventView) } } }, async (req) => {
+    app.get('/v1/events', { preHandler: supervisor, schema: { querystring: Type.Object({ ...PageQuery, type: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }), response: { 200: PageOf(EventView) } } }, async (req) => {
       const { skip, take } = pageWindow(req.query);
-      const [rows, total] = await ctx.prisma.$transaction([ctx.prisma.processEvent.findMany({ orderBy: NEWEST_FIRST, skip, take }), ctx.prisma.processEvent.count()]);
+      const where = req.query.type ? { type: req.query.type } : {};
+      const [rows, total] = await ctx.prisma.$transaction([ctx.prisma.processEvent.findMany({ where, orderBy: NEWEST_FIRST, skip, take }), ctx.prisma.processEvent.count({ where })]);
       return { items: rows.map(toView), total, page: req.query.page, pageSize: req.query.pageSize };
     });
 
@@ -73,6 +74,18 @@ export const definition: ServiceDefinition<typeof SupervisionConfig, Db> = {
     };
     const events = await consume({ nc: ctx.nc, stream: 'X', durable: 'supervision', filterSubjects: ['hall.x.>'] /* nats-server 2.9: one filter per consumer */, logger: ctx.logger, handler: record });
     const inbound = await consume({ nc: ctx.nc, stream: 'IN', durable: 'supervision', filterSubjects: ['hall.in.>'], logger: ctx.logger, handler: record });
-    ctx.onStop(async () => { await Promise.all([events.stop(), inbound.stop()]); });
+    // What the inbound lane refused, with the reason: recorded without the refused bytes themselves,
+    // which may hold personal data and stay with the relay's operators.
+    const quarantine = await consume({
+      nc: ctx.nc, stream: 'QUARANTINE', durable: 'supervision', filterSubjects: ['hall.quarantine.relay'], logger: ctx.logger,
+      handler: async (m) => {
+        const { raw: _raw, ...payload } = (m as MessageOf<'relay.message.quarantined'>).payload;
+        await ctx.prisma.processEvent.createMany({
+          data: [{ messageId: m.id, type: m.type, correlationId: m.correlationId, caseNumber: null, department: null, stage: null, payload: payload as object, occurredAt: new Date(m.occurredAt) }],
+          skipDuplicates: true,
+        });
+      },
+    });
+    ctx.onStop(async () => { await Promise.all([events.stop(), inbound.stop(), quarantine.stop()]); });
   },
 };

@@ -10,7 +10,7 @@ import { definition } from '../src/app.js';
 import type { Db } from '../src/db.js';
 
 /** Who writes each event type into the extranet. */
-const PRODUCER: Partial<Record<MessageType, string>> = { 'application.submitted': 'relay-in-receiver', 'case.transitioned': 'approval', 'certificate.issued': 'certificate' };
+const PRODUCER: Partial<Record<MessageType, string>> = { 'application.submitted': 'relay-in-receiver', 'case.transitioned': 'approval', 'certificate.issued': 'certificate', 'relay.message.quarantined': 'relay-in-receiver' };
 
 export interface Harness {
   svc: RunningService<unknown, Db>;

@@ -56,6 +56,21 @@ describe('supervision', () => {
     expect((await rows([m.id])).get(m.id)!.stage).toBe(stage);
   });
 
+  it('should see what the inbound lane quarantined, with the reason but without the refused bytes', async () => {
+    const m = buildMessage('relay.message.quarantined', {
+      zone: 'extranet', correlationId: 'relay:inbound',
+      payload: { lane: 'inbound', sourceSeq: 42, messageId: randomUUID(), messageType: 'application.submitted', reason: 'attachment materials/x does not match its SHA-256', bytes: 17, sha256: 'a'.repeat(64), raw: '{"secret":"341621199203150020"}', at: new Date().toISOString() },
+    });
+    await h.publish(m);
+    const row = (await rows([m.id])).get(m.id);
+    expect(row!.type).toBe('relay.message.quarantined');
+    expect(row!.payload).toMatchObject({ lane: 'inbound', reason: 'attachment materials/x does not match its SHA-256', messageType: 'application.submitted' });
+    expect(JSON.stringify(row!.payload)).not.toContain('341621199203150020');
+    const listed = (await get('/v1/events?type=relay.message.quarantined')).json();
+    expect(listed.items.map((e: { messageId: string }) => e.messageId)).toContain(m.id);
+    expect(listed.items.every((e: { type: string }) => e.type === 'relay.message.quarantined')).toBe(true);
+  });
+
   it('should record an event delivered twice only once', async () => {
     const m = caseTransitioned(newCaseNumber(), 'accept', 'accepted', new Date());
     await h.publish(m);
