@@ -115,6 +115,8 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
         description: 'INBOUND lane receiver: writes IN, its quarantine, and reports for the INBOUND sender via the OUTBOUND lane',
         publish: ['hall.in.>', 'hall.out.relay.inbound.reconciliation', 'hall.quarantine.relay'],
         consumes: [],
+        // The catalog's publications in this zone, to check attachments against each item's allowed types.
+        durables: [{ stream: 'OUT', durable: 'relay-inbound-items', subject: 'hall.out.catalog.item.published' }],
       },
       {
         name: 'relay-out-sender',

@@ -16,6 +16,7 @@ import { createObjectStore } from '@hall/storage';
 import { extendConfigWithS3, type ServiceDefinition } from '@hall/service';
 import { createPrisma, type Db } from './db.js';
 import { takeLaneLease } from './lease.js';
+import { startItemTypes } from './item-types.js';
 import { LANES } from './lanes.js';
 import { startBridge } from './bridge.js';
 import { createLaneMetrics, type LaneMetrics } from './metrics.js';
@@ -147,6 +148,9 @@ async function runHalf(ctx: Parameters<NonNullable<typeof definition.start>>[0])
       return;
     }
     if (lane.destination !== c.ZONE) throw new Error(`lane ${lane.name} enters ${lane.destination}, but ZONE is ${c.ZONE}`);
+    // Before any traffic: learn each item's allowed types per material from this zone's catalog.
+    const itemTypes = await startItemTypes({ nc: ctx.nc, lane, db: ctx.prisma, logger: ctx.logger });
+    if (itemTypes) ctx.onStop(() => itemTypes.stop());
     if (c.LANE_TRANSPORT === 'udp') {
       if (!c.LANE_UDP_BIND) throw new ConfigError([{ variable: 'LANE_UDP_BIND', message: 'is required for the udp receiver' }]);
       const b = hostPort(c.LANE_UDP_BIND);

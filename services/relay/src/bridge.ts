@@ -14,6 +14,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from './db.js';
 import type { LaneDef } from './lanes.js';
 import type { LaneMetrics } from './metrics.js';
+import { itemAllowedTypes } from './item-types.js';
 import { Quarantine, checkAttachment, checkEnvelope, inspectable } from './checks.js';
 import { quarantine, sha256Of } from './ledger.js';
 
@@ -43,7 +44,7 @@ export async function startBridge(d: BridgeDeps): Promise<{ stop(): Promise<void
         if (err instanceof ObjectTooLargeError) throw new Quarantine(`attachment ${a.key} exceeds ${d.lane.maxAttachmentBytes} bytes`);
         throw err;
       });
-      await checkAttachment(d.lane, a, body);
+      await checkAttachment(d.lane, a, body, await itemAllowedTypes(d.db, m, a.key));
       await d.destStore.put(a.key, body, { contentType: a.contentType, metadata: { sha256: a.sha256 } });
     }
   };

@@ -68,10 +68,11 @@ export function checkArriving(lane: LaneDef, subject: string, raw: Buffer): Mess
 }
 
 /** Size, SHA-256 and sniffed type of an attachment's bytes against its reference and the lane. */
-export async function checkAttachment(lane: LaneDef, a: AttachmentRef, body: Buffer): Promise<void> {
+export async function checkAttachment(lane: LaneDef, a: AttachmentRef, body: Buffer, item?: { types: string[]; label: string }): Promise<void> {
   if (body.length > lane.maxAttachmentBytes) throw new Quarantine(`attachment ${a.key} exceeds ${lane.maxAttachmentBytes} bytes`);
   if (body.length !== a.size || sha256Hex(body) !== a.sha256) throw new Quarantine(`attachment ${a.key} does not match its SHA-256`);
   const sniffed = await sniffContentType(body.subarray(0, SNIFF_BYTES));
   if (!sniffed || sniffed.mime !== a.contentType) throw new Quarantine(`attachment ${a.key} is ${sniffed?.mime ?? 'unrecognised'}, declared ${a.contentType}`);
   if (!lane.allowedContentTypes.includes(sniffed.mime)) throw new Quarantine(`attachment ${a.key} is ${sniffed.mime}, a type the ${lane.name} lane does not accept`);
+  if (item && !item.types.includes(sniffed.mime)) throw new Quarantine(`attachment ${a.key} is ${sniffed.mime}, not allowed for ${item.label} (allowed: ${item.types.join(', ')})`);
 }

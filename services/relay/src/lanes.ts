@@ -21,6 +21,8 @@ export interface LaneDef {
   allowedContentTypes: string[];
   /** The report this lane's receiver publishes (it travels the opposite lane back to this lane's sender). */
   report: { type: 'relay.inbound.reconciliation' | 'relay.outbound.reconciliation'; subject: string; stream: 'IN' | 'OUT'; durable: string };
+  /** Where the receiver learns each item's allowed types per material (the destination zone's catalog publications). */
+  itemTypes?: { stream: 'OUT'; durable: string; subject: string };
 }
 
 const MATERIAL_TYPES = ['image/png', 'image/jpeg', 'application/pdf', 'image/tiff', 'image/gif', 'image/bmp'];
@@ -31,6 +33,7 @@ export const LANES: Record<LaneName, LaneDef> = {
     types: ['application.submitted', 'relay.outbound.reconciliation'],
     maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024, allowedContentTypes: MATERIAL_TYPES,
     report: { type: 'relay.inbound.reconciliation', subject: 'hall.out.relay.inbound.reconciliation', stream: 'OUT', durable: 'relay-inbound-reconciliation' },
+    itemTypes: { stream: 'OUT', durable: 'relay-inbound-items', subject: 'hall.out.catalog.item.published' },
   },
   outbound: {
     name: 'outbound', source: 'extranet', destination: 'internet', stream: 'OUT',

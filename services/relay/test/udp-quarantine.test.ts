@@ -35,6 +35,16 @@ describe('udp receiver quarantine', () => {
     const zipped = application([await upload(ZIP, 'application/zip')]);
     const textAsPng = application([await upload(Buffer.from('这不是图片'.repeat(30)), 'image/png')]);
     const good = application([await upload(PNG, 'image/png')]);
+    // An item whose id-card material accepts PDF only, published by the extranet's own catalog.
+    const catalog = createPublisher(await lanes.connect('extranet', 'catalog'));
+    await catalog.publish(buildMessage('catalog.item.published', { zone: 'extranet', correlationId: 'T-PDF-ONLY@1', payload: {
+      code: 'T-PDF-ONLY', version: 1, name: '仅收PDF的事项', powerType: '行政确认', department: 'gy-wjw', departmentName: '涡阳县卫生健康委员会', hall: '涡阳县网上办事大厅', level: '县区',
+      promisedDays: 5, statutoryDays: 20, guide: {}, formSchema: { type: 'object' }, publishedAt: new Date().toISOString(),
+      materials: [{ code: 'id-card', name: '身份证', required: true, allowedTypes: ['application/pdf'], maxSizeBytes: 1024 * 1024 }],
+    } }));
+    await waitFor(() => lanes.halves['inbound-receiver'].db.itemMaterialType.findFirst({ where: { itemCode: 'T-PDF-ONLY' } }), 20_000, 100);
+    const pngForPdfOnly = application([await upload(PNG, 'image/png')]);
+    pngForPdfOnly.payload.itemCode = 'T-PDF-ONLY';
     const broken = { ...application(), payload: { applicationId: 'not-a-uuid' } };
     const foreign = buildMessage('case.status.changed', { zone: 'internet', correlationId: 'x', payload: { applicationId: randomUUID(), caseNumber: 'GY-WJW-20261126-000009', status: 'completed', at: new Date().toISOString() } });
 
@@ -44,6 +54,7 @@ describe('udp receiver quarantine', () => {
     cases.push({ name: 'breaks its contract', seq: await publishRaw(declaration, 'hall.in.application.submitted', JSON.stringify(broken)), id: broken.id, reason: /violates its contract/ });
     cases.push({ name: 'forged hash', seq: (await pub.publish(forged)).seq, id: forged.id, reason: new RegExp(`^attachment ${forged.attachments![0]!.key} does not match its SHA-256$`) });
     cases.push({ name: 'forbidden file type', seq: (await pub.publish(zipped)).seq, id: zipped.id, reason: /is application\/zip, a type the inbound lane does not accept$/ });
+    cases.push({ name: 'a type the item does not accept for that material', seq: (await pub.publish(pngForPdfOnly)).seq, id: pngForPdfOnly.id, reason: /is image\/png, not allowed for material id-card of item T-PDF-ONLY@1 \(allowed: application\/pdf\)$/ });
     cases.push({ name: 'text declared as a picture', seq: (await pub.publish(textAsPng)).seq, id: textAsPng.id, reason: /is unrecognised, declared image\/png$/ });
     const goodSeq = (await pub.publish(good)).seq;
 

@@ -11,6 +11,7 @@ import type { Publisher } from '@hall/messaging';
 import type { ObjectStore } from '@hall/storage';
 import type { Logger } from '@hall/logging';
 import type { Db } from '../db.js';
+import { itemAllowedTypes } from '../item-types.js';
 import type { LaneDef } from '../lanes.js';
 import type { LaneMetrics } from '../metrics.js';
 import { Quarantine, checkArriving, checkAttachment, claimedId, inspectable } from '../checks.js';
@@ -179,7 +180,7 @@ export async function startUdpReceiver(d: ReceiverDeps): Promise<ReceiverHandle>
         if (!what || what.status === 'missing') throw new Quarantine(`attachment ${a.key} is missing from the source store`);
         if (what.status === 'too-large') throw new Quarantine(`attachment ${a.key} exceeds ${lane.maxAttachmentBytes} bytes`);
         const body = rec.bodies[at]!;
-        await checkAttachment(lane, a, body);
+        await checkAttachment(lane, a, body, await itemAllowedTypes(d.db, message, a.key));
         bodies.set(a.key, body);
       }
     } catch (err) {
