@@ -5,27 +5,23 @@
  * console; the citizen sees 已办结 with the certificate id. Screenshots go to test-e2e/artifacts/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPlatform, type Platform } from '@hall/platform';
+import type { Platform } from '@hall/platform';
+import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { TINY_PNG } from './src/client.js';
 
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let platform: Platform;
+let running: TestPlatform | undefined;
 let browser: Browser;
-let dataDir: string;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-browser-'));
-  platform = await startPlatform({
-    dataDir, adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    databasePrefix: `ui_${randomUUID().slice(0, 8)}`, seed: true, logLevel: 'info',
-  });
+  running = await startTestPlatform('ui', 'info');
+  platform = running.platform;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -34,11 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await platform?.stop();
-  if (!process.env.HALL_KEEP_DATA) await platform?.dropDatabases();
-  // HALL_KEEP_DATA=1 keeps the processes' logs for a failed run.
-  if (process.env.HALL_KEEP_DATA) process.stdout.write(`platform data kept in ${dataDir}\n`);
-  else fs.rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 }, 60_000);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

@@ -4,34 +4,22 @@
  * file; approval creates the case; the window clerk accepts, the approver approves; certificate
  * issues a signed 生育服务证; status and notice flow back; she sees 已办结 with the certificate id.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { Client as MinioClient } from 'minio';
-import { startPlatform, type Platform } from '@hall/platform';
+import type { Platform } from '@hall/platform';
+import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 
 const ITEM = '340621-WJW-XZQR-001';
 let platform: Platform;
-let dataDir: string;
+let running: TestPlatform | undefined;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-e2e-'));
-  platform = await startPlatform({
-    dataDir,
-    adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    databasePrefix: `e2e_${randomUUID().slice(0, 8)}`,
-    seed: true,
-    logLevel: 'info',
-  });
+  running = await startTestPlatform('e2e', 'info');
+  platform = running.platform;
 }, 180_000);
 
-afterAll(async () => {
-  await platform?.stop();
-  await platform?.dropDatabases();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(async () => { await running?.stop(); }, 60_000);
 
 describe('golden path across both zones', () => {
   it('takes one application from the portal to a completed case with a signed certificate', async () => {

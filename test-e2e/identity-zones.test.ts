@@ -4,35 +4,22 @@
  * every internet service; login, refresh and the client-credentials grant work through the real
  * processes; a rotated key is picked up by the other services without a restart.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { startPlatform, type Platform } from '@hall/platform';
+import type { Platform } from '@hall/platform';
+import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { call, eventually, login } from './src/client.js';
 
 let platform: Platform;
-let dataDir: string;
+let running: TestPlatform | undefined;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-e2e-id-'));
-  platform = await startPlatform({
-    dataDir,
-    adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    databasePrefix: `e2e_${randomUUID().slice(0, 8)}`,
-    seed: true,
-    logLevel: 'warn',
-  });
+  running = await startTestPlatform('e2eid', 'warn');
+  platform = running.platform;
   // Demo accounts are seeded right after a service starts listening: wait until both realms have them.
   await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-staff')}/v1/oauth/token`, { json: { grant_type: 'client_credentials', client_id: 'gy-gaj-exchange', client_secret: 'Exchange#Demo-2026-secret' } })).status === 200);
   await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-public')}/v1/auth/login`, { json: { username: 'daiban01', password: 'Hall#2026' } })).status === 200);
 }, 180_000);
 
-afterAll(async () => {
-  await platform?.stop();
-  await platform?.dropDatabases();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(async () => { await running?.stop(); }, 60_000);
 
 /** One authenticated route of every service, by process name. */
 const PROTECTED: Record<string, string> = {

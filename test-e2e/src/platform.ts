@@ -1,0 +1,31 @@
+/**
+ * The whole platform for one e2e test file: real processes, throwaway databases on the machine's
+ * Postgres, a temporary data directory. `HALL_KEEP_DATA=1` keeps databases and logs of a failed run.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startPlatform, type Platform } from '@hall/platform';
+
+export interface TestPlatform { platform: Platform; dataDir: string; stop(): Promise<void> }
+
+export async function startTestPlatform(name: string, logLevel = 'info'): Promise<TestPlatform> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `hall-${name}-`));
+  const platform = await startPlatform({
+    dataDir,
+    adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databasePrefix: `${name.replace(/[^a-z]/g, '')}_${randomUUID().slice(0, 8)}`,
+    seed: true,
+    logLevel,
+  });
+  return {
+    platform, dataDir,
+    stop: async () => {
+      await platform.stop();
+      if (process.env.HALL_KEEP_DATA) { process.stdout.write(`platform data kept in ${dataDir}\n`); return; }
+      await platform.dropDatabases();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
