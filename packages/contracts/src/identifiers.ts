@@ -55,3 +55,29 @@ export function checkCreditCode(value: string): CreditCodeProblem | null {
   if (creditCodeCheckChar(v.slice(0, 17)) !== v[17]) return 'check_char';
   return null;
 }
+
+/** Why an ID number is refused, in the words applicants and clerks read (one wording platform-wide). */
+export const ID_NUMBER_REASONS: Record<IdNumberProblem, string> = {
+  format: '身份证号码应为18位，前17位为数字，末位为数字或X',
+  region: '身份证号码的省级行政区划代码无效',
+  birth_date: '身份证号码中的出生日期无效',
+  check_digit: '身份证号码校验位不正确',
+};
+
+/** Why a unified social credit code is refused. */
+export const CREDIT_CODE_REASONS: Record<CreditCodeProblem, string> = {
+  format: '统一社会信用代码应为18位，由数字和大写字母（不含I、O、Z、S、V）组成',
+  check_char: '统一社会信用代码校验位不正确',
+};
+
+/** Why an ID number is not valid, or null when it is. */
+export function idNumberProblem(value: string): string | null {
+  const p = checkIdNumber(value);
+  return p ? ID_NUMBER_REASONS[p] : null;
+}
+
+/** Why a unified social credit code is not valid, or null when it is. */
+export function creditCodeProblem(value: string): string | null {
+  const p = checkCreditCode(value);
+  return p ? CREDIT_CODE_REASONS[p] : null;
+}

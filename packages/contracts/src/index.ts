@@ -4,3 +4,4 @@ export * from './relay-messages.js';
 export * from './registry.js';
 export * from './build.js';
 export * from './proto.js';
+export * from './canonical.js';

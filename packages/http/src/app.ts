@@ -3,14 +3,13 @@
  * security headers, strict validation, problem+json errors and the probes behave the same in the
  * internet zone and the extranet zone. Services register their own plugins and routes on top.
  */
-import AjvModule from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyPluginOptions, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import helmet from '@fastify/helmet';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '@hall/logging';
+import { createAjv } from './ajv.js';
 import { problemPlugin } from './errors.js';
 import { PROBE_PATHS, probesPlugin, type ReadinessChecks } from './probes.js';
 
@@ -78,12 +77,9 @@ class HallLogController extends LogController {
   }
 }
 
-// ajv and ajv-formats are CommonJS with a default export; under ESM the class sits on .default.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as typeof addFormatsModule.default;
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
-const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
-const textAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
+const bodyAjv = createAjv({ ...ajvOptions, coerceTypes: false });
+const textAjv = createAjv({ ...ajvOptions, coerceTypes: 'array' });
 
 export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({

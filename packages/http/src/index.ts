@@ -10,3 +10,4 @@ export type { ReadinessChecks } from './probes.js';
 export { registerGracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
 export { Type, StrictObject, type Static, type TSchema } from './schema.js';
 export { serveUi } from './ui.js';
+export { createAjv, type ErrorObject, type ValidateFunction } from './ajv.js';

@@ -5,7 +5,7 @@
  * e-certificate issue; the `algorithm` column already tells verifiers which one to use.
  */
 import { createHash, generateKeyPairSync, sign, verify, randomUUID, createPublicKey } from 'node:crypto';
-import { buildMessage, type CertificateRequested } from '@hall/contracts';
+import { buildMessage, canonicalJson, type CertificateRequested } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
@@ -23,10 +23,6 @@ export const ISSUERS: Record<string, { creditCode: string; name: string }> = {
   'gy-mzj': { creditCode: '11341621003000002T', name: '涡阳县民政局' },
 };
 
-export function canonicalJson(v: unknown): string {
-  const sort = (x: unknown): unknown => Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x;
-  return JSON.stringify(sort(v));
-}
 
 export interface SignedDocument { id: string; type: string; typeName: string; issuer: { department: string; name: string; creditCode: string }; holder: unknown; data: unknown; issuedAt: string }
 

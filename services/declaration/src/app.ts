@@ -11,7 +11,7 @@ import { serveUi, Problems, ProblemError, ProblemSchema, StrictObject, type Http
 import { requireRealm } from '@hall/auth';
 import { extendConfigWithS3, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
 import { sniffContentType, ObjectTooLargeError } from '@hall/storage';
-import type { ItemPublished } from '@hall/contracts';
+import { canonicalJson, type ItemPublished } from '@hall/contracts';
 import { createPrisma, type Db } from './db.js';
 import { replicaRepository, materialRepository, applicationRepository, MaterialAlreadyUsedError } from './repository.js';
 import { validateForm } from './forms.js';
@@ -47,10 +47,8 @@ const ApplicationView = Type.Object({
 });
 const TimelineView = Type.Object({ status: Type.String(), statusText: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), caseNumber: Type.Union([Type.String(), Type.Null()]), certificateId: Type.Union([Type.String(), Type.Null()]), at: Type.String() });
 
-function canonicalHash(v: unknown): string {
-  const sort = (x: unknown): unknown => Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x;
-  return createHash('sha256').update(JSON.stringify(sort(v))).digest('hex');
-}
+/** The Idempotency-Key's body fingerprint: equal content, equal hash, whatever the key order. */
+const canonicalHash = (v: unknown): string => createHash('sha256').update(canonicalJson(v)).digest('hex');
 
 type AppRow = NonNullable<Awaited<ReturnType<Db['application']['findFirst']>>>;
 const viewOf = (a: AppRow) => ({

@@ -2,15 +2,9 @@
  * Validates an application's form data against the item's JSON Schema (from the catalog), and
  * reports each problem against the field with the item's own Chinese label, as a clerk would.
  */
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createAjv, type ErrorObject, type ValidateFunction } from '@hall/http';
 
-// CommonJS modules with a default export: under ESM the class sits on .default.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as typeof addFormatsModule.default;
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
+const ajv = createAjv({ allErrors: true, strict: false });
 const cache = new Map<string, ValidateFunction>();
 
 export interface FieldError { field: string; label: string; message: string }

@@ -6,20 +6,9 @@
 import { Type } from '@sinclair/typebox';
 import { Problems, ProblemError, ProblemSchema, StrictObject } from '@hall/http';
 import { requireRealm, requireRole } from '@hall/auth';
-import { checkCreditCode, checkIdNumber, normalizeCreditCode, normalizeIdNumber } from './checks.js';
+import { checkCreditCode, checkIdNumber, normalizeCreditCode, normalizeIdNumber, ID_NUMBER_REASONS, CREDIT_CODE_REASONS } from './checks.js';
 import { hashPassword } from './passwords.js';
 import { activeAccount, CompanyName, Password, passwordProblem, PersonName, type IdentityDeps } from './deps.js';
-
-const ID_NUMBER_REASON: Record<string, string> = {
-  format: '身份证号码应为 18 位，前 17 位为数字，最后一位为数字或 X',
-  region: '身份证号码的地址码不正确',
-  birth_date: '身份证号码中的出生日期不正确',
-  check_digit: '身份证号码校验位不正确',
-};
-const CREDIT_CODE_REASON: Record<string, string> = {
-  format: '统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）',
-  check_char: '统一社会信用代码校验码不正确',
-};
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002' || /unique constraint/i.test(String((err as Error).message));
 const Uuid = Type.String({ format: 'uuid' });
@@ -44,7 +33,7 @@ export async function partyRoutes(d: IdentityDeps): Promise<void> {
     d.limits.resetIp.hit(req.ip);
     const b = req.body;
     const bad = checkIdNumber(b.idNumber);
-    if (bad) throw Problems.badRequest('id_number_invalid', '身份证号码无效', ID_NUMBER_REASON[bad], { extra: { reason: bad } });
+    if (bad) throw Problems.badRequest('id_number_invalid', '身份证号码无效', ID_NUMBER_REASONS[bad], { extra: { reason: bad } });
     const weak = passwordProblem(b.password, b.username);
     if (weak) throw Problems.badRequest('password_too_weak', '密码不符合要求', weak);
     const idNumber = normalizeIdNumber(b.idNumber);
@@ -73,7 +62,7 @@ export async function partyRoutes(d: IdentityDeps): Promise<void> {
     const me = await activeAccount(d, req);
     if (me.kind !== 'person') throw Problems.forbidden('forbidden', '无权执行此操作', '只有自然人可以登记为法定代表人');
     const bad = checkCreditCode(req.body.creditCode);
-    if (bad) throw Problems.badRequest('credit_code_invalid', '统一社会信用代码无效', CREDIT_CODE_REASON[bad], { extra: { reason: bad } });
+    if (bad) throw Problems.badRequest('credit_code_invalid', '统一社会信用代码无效', CREDIT_CODE_REASONS[bad], { extra: { reason: bad } });
     const creditCode = normalizeCreditCode(req.body.creditCode);
     if (await parties.findByCreditCode(creditCode)) throw Problems.conflict('credit_code_registered', '该统一社会信用代码已登记');
     try {
