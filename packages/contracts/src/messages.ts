@@ -101,6 +101,11 @@ export const SubmittedMaterial = Type.Object(
   { additionalProperties: false },
 );
 
+export const MissingMaterial = Type.Object(
+  { materialCode: Str(64), name: Str(200), reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
 /** 网上申报: an application submitted at the portal, travelling inbound with its materials. */
 export const ApplicationSubmitted = Envelope(
   'application.submitted',
@@ -130,6 +135,15 @@ export const CaseStatus = Type.Union([
   Type.Literal('approved'), // 审批通过
   Type.Literal('denied'), // 不予许可
   Type.Literal('completed'), // 办结
+  // Additions of the workflow/portal issues (5, 7, 13):
+  Type.Literal('under_review'), // 审查中 (a review or decision step is open)
+  Type.Literal('supplement_requested'), // 补交告知: missing materials listed in missingMaterials; the clock pauses
+  Type.Literal('supplement_received'), // 补交受理: the applicant's supplement arrived; the clock resumes
+  Type.Literal('special_procedure'), // 特别程序申请 (hearing, expert review, on-site inspection); the clock pauses
+  Type.Literal('special_procedure_done'), // 特别程序结果; the clock resumes
+  Type.Literal('payment_pending'), // 待缴费: a payment order is open; the case waits for it
+  Type.Literal('paid'), // 已缴费: the case continues
+  Type.Literal('withdrawn'), // 已撤回 by the applicant before a decision
 ]);
 export type CaseStatus = Static<typeof CaseStatus>;
 
@@ -145,6 +159,68 @@ export const CaseStatusChanged = Envelope(
       reason: Type.Optional(Type.String({ maxLength: 2000 })),
       certificateId: Type.Optional(Str(128)),
       at: Type.String({ format: 'date-time' }),
+      /** With supplement_requested: the materials (and fields) the applicant must provide again. */
+      missingMaterials: Type.Optional(Type.Array(MissingMaterial, { maxItems: 50 })),
+      /** The promised completion date in working days, as the extranet computes it (pauses included). */
+      dueAt: Type.Optional(Type.String({ format: 'date-time' })),
+      /** Free text for the applicant, e.g. the special procedure's kind (听证, 专家评审, 现场勘验). */
+      note: Type.Optional(Type.String({ maxLength: 2000 })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** 补正: the applicant's answer to a supplement request, travelling inbound with the new files. */
+export const ApplicationSupplemented = Envelope(
+  'application.supplemented',
+  1,
+  Type.Object(
+    {
+      applicationId: Uuid,
+      caseNumber: Str(64),
+      /** The item and version filed under (the relay checks the files against that item's allowed types). */
+      itemCode: Str(64),
+      itemVersion: Type.Integer({ minimum: 1 }),
+      /** Replacement or additional materials; the files travel as envelope attachments like a submission's. */
+      materials: Type.Array(SubmittedMaterial, { maxItems: 50 }),
+      /** Corrected form fields only (merged over the submitted form). */
+      form: Type.Record(Type.String(), Type.Unknown()),
+      comment: Type.Optional(Type.String({ maxLength: 2000 })),
+      supplementedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** 撤回: the applicant withdraws an application before a decision. */
+export const ApplicationWithdrawn = Envelope(
+  'application.withdrawn',
+  1,
+  Type.Object(
+    {
+      applicationId: Uuid,
+      reason: Type.String({ minLength: 1, maxLength: 2000 }),
+      withdrawnAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** 好差评: the applicant's evaluation of a completed case (once per case), travelling inbound to supervision. */
+export const EvaluationSubmitted = Envelope(
+  'evaluation.submitted',
+  1,
+  Type.Object(
+    {
+      evaluationId: Uuid,
+      applicationId: Uuid,
+      caseNumber: Str(64),
+      itemCode: Str(64),
+      department: Str(64),
+      /** 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意. */
+      level: Type.Integer({ minimum: 1, maximum: 5 }),
+      comment: Type.Optional(Type.String({ maxLength: 2000 })),
+      evaluatedAt: Type.String({ format: 'date-time' }),
     },
     { additionalProperties: false },
   ),
@@ -230,6 +306,9 @@ export type ItemPublished = Static<typeof ItemPublished>;
 export type ApplicationSubmitted = Static<typeof ApplicationSubmitted>;
 export type CaseStatusChanged = Static<typeof CaseStatusChanged>;
 export type CaseTransitioned = Static<typeof CaseTransitioned>;
+export type ApplicationSupplemented = Static<typeof ApplicationSupplemented>;
+export type ApplicationWithdrawn = Static<typeof ApplicationWithdrawn>;
+export type EvaluationSubmitted = Static<typeof EvaluationSubmitted>;
 export type CertificateRequested = Static<typeof CertificateRequested>;
 export type CertificateIssued = Static<typeof CertificateIssued>;
 export type CertificateNotice = Static<typeof CertificateNotice>;

@@ -29,6 +29,9 @@ function def<S extends TObject>(schema: S, subject: string): MessageDef<S> {
 export const Messages = {
   'catalog.item.published': def(M.ItemPublished, 'hall.out.catalog.item.published'),
   'application.submitted': def(M.ApplicationSubmitted, 'hall.in.application.submitted'),
+  'application.supplemented': def(M.ApplicationSupplemented, 'hall.in.application.supplemented'),
+  'application.withdrawn': def(M.ApplicationWithdrawn, 'hall.in.application.withdrawn'),
+  'evaluation.submitted': def(M.EvaluationSubmitted, 'hall.in.evaluation.submitted'),
   'case.status.changed': def(M.CaseStatusChanged, 'hall.out.case.status.changed'),
   'case.transitioned': def(M.CaseTransitioned, 'hall.x.case.transitioned'),
   'certificate.requested': def(M.CertificateRequested, 'hall.x.certificate.requested'),

@@ -30,7 +30,7 @@ const MATERIAL_TYPES = ['image/png', 'image/jpeg', 'application/pdf', 'image/tif
 export const LANES: Record<LaneName, LaneDef> = {
   inbound: {
     name: 'inbound', source: 'internet', destination: 'extranet', stream: 'IN',
-    types: ['application.submitted', 'relay.outbound.reconciliation'],
+    types: ['application.submitted', 'application.supplemented', 'application.withdrawn', 'evaluation.submitted', 'relay.outbound.reconciliation'],
     maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024, allowedContentTypes: MATERIAL_TYPES,
     report: { type: 'relay.inbound.reconciliation', subject: 'hall.out.relay.inbound.reconciliation', stream: 'OUT', durable: 'relay-inbound-reconciliation' },
     itemTypes: { stream: 'OUT', durable: 'relay-inbound-items', subject: 'hall.out.catalog.item.published' },
