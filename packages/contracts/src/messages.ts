@@ -27,6 +27,23 @@ export const MaterialSpec = Type.Object(
 );
 export type MaterialSpec = Static<typeof MaterialSpec>;
 
+/** A condition on the submitted form: `field` (a top-level form field) compared with `value`; `all`/`any` combine conditions. */
+export const WorkflowFieldCondition = Type.Object(
+  {
+    field: Str(64),
+    op: Type.Union(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'exists'].map((o) => Type.Literal(o))),
+    value: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean(), Type.Array(Type.Union([Type.String({ maxLength: 200 }), Type.Number()]), { maxItems: 50 })])),
+  },
+  { additionalProperties: false },
+);
+export type WorkflowFieldCondition = Static<typeof WorkflowFieldCondition>;
+export const WorkflowCondition = Type.Union([
+  WorkflowFieldCondition,
+  Type.Object({ all: Type.Array(WorkflowFieldCondition, { minItems: 1, maxItems: 10 }) }, { additionalProperties: false }),
+  Type.Object({ any: Type.Array(WorkflowFieldCondition, { minItems: 1, maxItems: 10 }) }, { additionalProperties: false }),
+]);
+export type WorkflowCondition = Static<typeof WorkflowCondition>;
+
 /** One step of an item's workflow (办理流程); `next` absent means the following step in the list. */
 export const WorkflowStepSpec = Type.Object(
   {
@@ -39,6 +56,19 @@ export const WorkflowStepSpec = Type.Object(
     /** Successors; more than one starts parallel branches (并联审批), which meet at a step with `join: true`. */
     next: Type.Optional(Type.Array(Str(64), { maxItems: 20 })),
     join: Type.Optional(Type.Boolean()),
+    // Additions of the workflow issue 7 (optional, so older publications stay valid):
+    /**
+     * What the step does; absent: the first step is acceptance (受理), the last is completion (办结),
+     * a step for the approval/decision position decides (approve/deny), any other gives an opinion (review).
+     * `payment` waits for the applicant's fee payment (待缴费) and has no staff task.
+     */
+    kind: Type.Optional(Type.Union([Type.Literal('review'), Type.Literal('decision'), Type.Literal('payment')])),
+    /** Conditional routing: the step runs only when the submitted form satisfies this; otherwise it is skipped. */
+    when: Type.Optional(WorkflowCondition),
+    /** A refusal in this step: `deny` (default) denies the case, cancelling parallel branches; `continue` records the opinion and moves on. */
+    onRefuse: Type.Optional(Type.Union([Type.Literal('deny'), Type.Literal('continue')])),
+    /** Administrative division (行政区划代码) the step's staff must cover; absent: any region of the department. */
+    region: Type.Optional(Type.String({ pattern: '^\\d{6}(\\d{3})?$' })),
   },
   { additionalProperties: false },
 );
@@ -89,6 +119,21 @@ export const ItemPublished = Envelope(
   ),
 );
 
+/** 工作日历: one year of the working-day calendar as an admin set it in the catalog (whole year, replaces the last one). */
+export const CalendarPublished = Envelope(
+  'catalog.calendar.published',
+  1,
+  Type.Object(
+    {
+      year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+      holidays: Type.Array(Type.Object({ name: Str(64), from: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), to: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }), { maxItems: 60 }),
+      workdays: Type.Array(Type.Object({ name: Str(64), date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }), { maxItems: 60 }),
+      publishedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const SubmittedMaterial = Type.Object(
   {
     materialCode: Str(64),
@@ -122,6 +167,8 @@ export const ApplicationSubmitted = Envelope(
       ),
       form: Type.Record(Type.String(), Type.Unknown()),
       materials: Type.Array(SubmittedMaterial, { maxItems: 50 }),
+      /** 免提交: materials replaced by the applicant's e-certificates (the extranet verifies them; no file travels). */
+      certificates: Type.Optional(Type.Array(Type.Object({ materialCode: Str(64), certificateId: Str(128) }, { additionalProperties: false }), { maxItems: 50 })),
       submittedAt: Type.String({ format: 'date-time' }),
     },
     { additionalProperties: false },
@@ -243,6 +290,37 @@ export const CaseTransitioned = Envelope(
       actor: Str(64),
       reason: Type.Optional(Type.String({ maxLength: 2000 })),
       at: Type.String({ format: 'date-time' }),
+      // Addition of supervision issue 9 (optional): the workflow step key the case is in after this
+      // transition, so supervision can hold each step to its own limit (limitDays of the item's workflow).
+      step: Type.Optional(Str(64)),
+      // Additions of the workflow issue 7 (optional):
+      /** The provincial exchange stage (网上受理, 受理, 审批过程, 补交告知, 补交受理, 特别程序申请, 特别程序结果, 办结). */
+      stage: Type.Optional(Type.Union(['网上受理', '受理', '审批过程', '补交告知', '补交受理', '特别程序申请', '特别程序结果', '办结'].map((x) => Type.Literal(x)))),
+      /** The promised completion date (承诺办结时间: end of that working day, China time), pauses included. */
+      dueAt: Type.Optional(Type.String({ format: 'date-time' })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** 预警/红黄牌: supervision's deadline warning for a case (or one of its steps), extranet-internal. */
+export const SupervisionWarningRaised = Envelope(
+  'supervision.warning.raised',
+  1,
+  Type.Object(
+    {
+      warningId: Uuid,
+      caseNumber: Str(64),
+      department: Str(64),
+      /** yellow: the configured share of the limit is used; red: the limit is exceeded. */
+      level: Type.Union([Type.Literal('yellow'), Type.Literal('red')]),
+      /** 'case' for the promised limit, 'step:<key>' for a workflow step's limit. */
+      scope: Str(80),
+      limitDays: Type.Integer({ minimum: 0 }),
+      usedDays: Type.Integer(),
+      dueDate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+      responsible: Type.Optional(Str(64)),
+      raisedAt: Type.String({ format: 'date-time' }),
     },
     { additionalProperties: false },
   ),
@@ -302,7 +380,86 @@ export const CertificateNotice = Envelope(
   ),
 );
 
+/**
+ * Outbound verification record of an issued certificate (e-certificate issue): the signed document,
+ * its signature and the public key that checks it, so that the internet portal can verify by
+ * identifier or QR and show the holder's wallet. The PDF travels as the envelope's attachment.
+ */
+export const CertificateRecord = Envelope(
+  'certificate.record',
+  1,
+  Type.Object(
+    {
+      certificateId: Str(128),
+      /** Absent for certificates not issued on an application. */
+      applicationId: Type.Optional(Uuid),
+      certificateType: Str(64),
+      typeName: Str(200),
+      holder: Type.Object({ accountId: Str(64), name: Str(100) }, { additionalProperties: false }),
+      issuer: Type.Object({ department: Str(64), name: Str(200), creditCode: Str(32) }, { additionalProperties: false }),
+      issuedAt: Type.String({ format: 'date-time' }),
+      validUntil: Type.Optional(Type.String({ format: 'date-time' })),
+      /** The signed document exactly as signed (canonical JSON of it is what the signature covers). */
+      document: Type.Record(Type.String(), Type.Unknown()),
+      signature: Str(1024),
+      algorithm: Str(32),
+      key: Type.Object({ kid: Str(128), algorithm: Str(32), publicKey: Str(2048) }, { additionalProperties: false }),
+      sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+      /** Object key of the PDF among the envelope's attachments. */
+      pdfKey: Type.Optional(Str(512)),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** Outbound: a certificate was revoked (注销/吊销), with the reason; both zones then answer "revoked". */
+export const CertificateRevoked = Envelope(
+  'certificate.revoked',
+  1,
+  Type.Object(
+    {
+      certificateId: Str(128),
+      reason: Type.String({ minLength: 1, maxLength: 500 }),
+      revokedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/**
+ * Extranet: the certificate service's check of an e-certificate offered instead of a material
+ * (免提交) — valid, signature good, type as the material requires, held by the applicant — for
+ * approval to attach to the case. `verified: false` carries the reason.
+ */
+export const CertificateReuseChecked = Envelope(
+  'certificate.reuse.checked',
+  1,
+  Type.Object(
+    {
+      applicationId: Uuid,
+      materialCode: Str(64),
+      certificateId: Str(128),
+      verified: Type.Boolean(),
+      reason: Type.Optional(Type.String({ maxLength: 500 })),
+      status: Type.Union([Type.Literal('valid'), Type.Literal('revoked'), Type.Literal('expired'), Type.Literal('unknown')]),
+      signatureValid: Type.Boolean(),
+      certificateType: Type.Optional(Str(64)),
+      typeName: Type.Optional(Str(200)),
+      issuerName: Type.Optional(Str(200)),
+      issuedAt: Type.Optional(Type.String({ format: 'date-time' })),
+      validUntil: Type.Optional(Type.String({ format: 'date-time' })),
+      /** The signed document (holder and data), for the clerk in place of the upload. */
+      document: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      /** The certificate's PDF in the extranet object store (shown to the clerk as the material). */
+      pdf: Type.Optional(Type.Object({ key: Str(512), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false })),
+      checkedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export type ItemPublished = Static<typeof ItemPublished>;
+export type CalendarPublished = Static<typeof CalendarPublished>;
 export type ApplicationSubmitted = Static<typeof ApplicationSubmitted>;
 export type CaseStatusChanged = Static<typeof CaseStatusChanged>;
 export type CaseTransitioned = Static<typeof CaseTransitioned>;
@@ -312,3 +469,7 @@ export type EvaluationSubmitted = Static<typeof EvaluationSubmitted>;
 export type CertificateRequested = Static<typeof CertificateRequested>;
 export type CertificateIssued = Static<typeof CertificateIssued>;
 export type CertificateNotice = Static<typeof CertificateNotice>;
+export type CertificateRecord = Static<typeof CertificateRecord>;
+export type CertificateRevoked = Static<typeof CertificateRevoked>;
+export type CertificateReuseChecked = Static<typeof CertificateReuseChecked>;
+export type SupervisionWarningRaised = Static<typeof SupervisionWarningRaised>;

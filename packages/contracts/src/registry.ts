@@ -8,6 +8,8 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { FormatRegistry } from '@sinclair/typebox';
 import * as M from './messages.js';
 import * as R from './relay-messages.js';
+import * as O from './openness-messages.js';
+import * as C from './consultation-messages.js';
 
 if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d\d-\d\dT/.test(v));
@@ -28,6 +30,7 @@ function def<S extends TObject>(schema: S, subject: string): MessageDef<S> {
 
 export const Messages = {
   'catalog.item.published': def(M.ItemPublished, 'hall.out.catalog.item.published'),
+  'catalog.calendar.published': def(M.CalendarPublished, 'hall.out.catalog.calendar.published'),
   'application.submitted': def(M.ApplicationSubmitted, 'hall.in.application.submitted'),
   'application.supplemented': def(M.ApplicationSupplemented, 'hall.in.application.supplemented'),
   'application.withdrawn': def(M.ApplicationWithdrawn, 'hall.in.application.withdrawn'),
@@ -37,6 +40,22 @@ export const Messages = {
   'certificate.requested': def(M.CertificateRequested, 'hall.x.certificate.requested'),
   'certificate.issued': def(M.CertificateIssued, 'hall.x.certificate.issued'),
   'certificate.notice': def(M.CertificateNotice, 'hall.out.certificate.notice'),
+  'certificate.record': def(M.CertificateRecord, 'hall.out.certificate.record'),
+  'certificate.revoked': def(M.CertificateRevoked, 'hall.out.certificate.revoked'),
+  'certificate.reuse.checked': def(M.CertificateReuseChecked, 'hall.x.certificate.reuse.checked'),
+  'supervision.warning.raised': def(M.SupervisionWarningRaised, 'hall.x.supervision.warning.raised'),
+  // Issue 13: openness (政务公开), complaints (投诉), fees (网上缴费).
+  'openness.article.published': def(O.OpennessArticlePublished, 'hall.out.openness.article.published'),
+  'openness.article.withdrawn': def(O.OpennessArticleWithdrawn, 'hall.out.openness.article.withdrawn'),
+  'complaint.filed': def(O.ComplaintFiled, 'hall.in.complaint.filed'),
+  'complaint.answered': def(O.ComplaintAnswered, 'hall.out.complaint.answered'),
+  'supervision.complaint.overdue': def(O.ComplaintOverdue, 'hall.x.supervision.complaint.overdue'),
+  'payment.ordered': def(O.PaymentOrdered, 'hall.out.payment.ordered'),
+  'payment.settled': def(O.PaymentSettled, 'hall.in.payment.settled'),
+  'payment.refunded': def(O.PaymentRefunded, 'hall.in.payment.refunded'),
+  // Issue 5: online consultation (在线咨询).
+  'consultation.asked': def(C.ConsultationAsked, 'hall.in.consultation.asked'),
+  'consultation.answered': def(C.ConsultationAnswered, 'hall.out.consultation.answered'),
   'relay.inbound.reconciliation': def(R.InboundReconciliation, 'hall.out.relay.inbound.reconciliation'),
   'relay.outbound.reconciliation': def(R.OutboundReconciliation, 'hall.in.relay.outbound.reconciliation'),
   'relay.message.quarantined': def(R.MessageQuarantined, 'hall.quarantine.relay'),

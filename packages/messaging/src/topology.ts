@@ -91,11 +91,17 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
     ],
     users: [
       { name: 'provisioner', description: 'creates and updates the streams', publish: [], consumes: [], manageStreams: true },
-      { name: 'catalog', description: '事项目录: publishes item versions', publish: ['hall.out.catalog.>', 'hall.x.catalog.>'], consumes: [] },
+      {
+        name: 'catalog',
+        description: '事项目录: publishes item versions; 政务公开 articles and approval results (结果公示, from case events on X and applicant names on IN)',
+        publish: ['hall.out.catalog.>', 'hall.x.catalog.>', 'hall.out.openness.>'],
+        // IN for application.submitted: the applicant's name, masked into 结果公示 of items that publish results.
+        consumes: ['X', 'IN'],
+      },
       {
         name: 'approval',
         description: '审批: cases, transitions, certificate requests, status for applicants',
-        publish: ['hall.x.case.>', 'hall.x.certificate.requested', 'hall.out.case.>'],
+        publish: ['hall.x.case.>', 'hall.x.certificate.requested', 'hall.out.case.>', 'hall.out.payment.>', 'hall.out.consultation.>'],
         // OUT for catalog.item.published: approval keeps its own copy of each item's department and certificate type.
         consumes: ['IN', 'X', 'OUT'],
       },
@@ -105,9 +111,10 @@ export const TOPOLOGY: Record<Zone, ZoneTopology> = {
         // hall.x.certificate.> already covers hall.x.certificate.issued; both are listed because
         // the brief names the issued event explicitly and a narrower rule may replace the wide one.
         publish: ['hall.x.certificate.issued', 'hall.x.certificate.>', 'hall.out.certificate.>'],
-        consumes: ['X'],
+        // IN: submissions that offer e-certificates instead of materials (免提交) are checked here.
+        consumes: ['X', 'IN'],
       },
-      { name: 'supervision', description: '电子监察: reads every process event and the inbound lane quarantine', publish: ['hall.x.supervision.>'], consumes: ['IN', 'X', 'OUT', 'QUARANTINE'] },
+      { name: 'supervision', description: '电子监察: reads every process event and the inbound lane quarantine; answers complaints (投诉) outbound', publish: ['hall.x.supervision.>', 'hall.out.complaint.>'], consumes: ['IN', 'X', 'OUT', 'QUARANTINE'] },
       { name: 'exchange', description: '数据交换: reads events, publishes nothing', publish: [], consumes: ['X'] },
       { name: 'identity', description: '统一身份 (staff realm)', publish: ['hall.x.identity.>'], consumes: [] },
       {

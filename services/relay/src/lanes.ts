@@ -30,14 +30,14 @@ const MATERIAL_TYPES = ['image/png', 'image/jpeg', 'application/pdf', 'image/tif
 export const LANES: Record<LaneName, LaneDef> = {
   inbound: {
     name: 'inbound', source: 'internet', destination: 'extranet', stream: 'IN',
-    types: ['application.submitted', 'application.supplemented', 'application.withdrawn', 'evaluation.submitted', 'relay.outbound.reconciliation'],
+    types: ['application.submitted', 'application.supplemented', 'application.withdrawn', 'evaluation.submitted', 'complaint.filed', 'payment.settled', 'payment.refunded', 'consultation.asked', 'relay.outbound.reconciliation'],
     maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024, allowedContentTypes: MATERIAL_TYPES,
     report: { type: 'relay.inbound.reconciliation', subject: 'hall.out.relay.inbound.reconciliation', stream: 'OUT', durable: 'relay-inbound-reconciliation' },
     itemTypes: { stream: 'OUT', durable: 'relay-inbound-items', subject: 'hall.out.catalog.item.published' },
   },
   outbound: {
     name: 'outbound', source: 'extranet', destination: 'internet', stream: 'OUT',
-    types: ['catalog.item.published', 'case.status.changed', 'certificate.notice', 'relay.inbound.reconciliation'],
+    types: ['catalog.item.published', 'catalog.calendar.published', 'case.status.changed', 'certificate.notice', 'certificate.record', 'certificate.revoked', 'openness.article.published', 'openness.article.withdrawn', 'complaint.answered', 'payment.ordered', 'consultation.answered', 'relay.inbound.reconciliation'],
     maxMessageBytes: 1024 * 1024, maxAttachmentBytes: 50 * 1024 * 1024, allowedContentTypes: MATERIAL_TYPES,
     report: { type: 'relay.outbound.reconciliation', subject: 'hall.in.relay.outbound.reconciliation', stream: 'IN', durable: 'relay-outbound-reconciliation' },
   },
