@@ -6,12 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyPluginOptions, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
-import helmet from '@fastify/helmet';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '@hall/logging';
 import { createAjv } from './ajv.js';
-import { problemPlugin } from './errors.js';
+import { problemPlugin, frameworkErrorHandler, clientErrorHandler } from './errors.js';
+import { Problems } from './problem.js';
+import { recordRoutes } from './routes.js';
 import { PROBE_PATHS, probesPlugin, type ReadinessChecks } from './probes.js';
+import { securityHeaders } from './security-headers.js';
+import { lazyChildLogger } from './lazy-logger.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -77,9 +80,18 @@ class HallLogController extends LogController {
   }
 }
 
+/** Whether a string, or any key or string inside an object (to a bounded depth), contains U+0000. */
+function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (v === null || typeof v !== 'object' || depth > 64) return false;
+  for (const [k, x] of Object.entries(v)) if (k.includes('\u0000') || hasNul(x, depth + 1)) return true;
+  return false;
+}
+
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 const bodyAjv = createAjv({ ...ajvOptions, coerceTypes: false });
 const textAjv = createAjv({ ...ajvOptions, coerceTypes: 'array' });
+const SECURITY_HEADERS = securityHeaders();
 
 export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
@@ -89,12 +101,17 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     // fastify would trust any x-request-id verbatim; genReqId validates it first.
     requestIdHeader: false,
     genReqId: (req) => safeId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID(),
+    // Refusals made before routing, and requests the HTTP parser cannot read, are problems too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     childLoggerFactory(logger, bindings, childOpts, rawReq) {
       // Bound here rather than in a hook so that even the 'incoming request' line carries it.
+      // Made on first use (lazy-logger.ts): most requests write no line below info.
       const correlationId = safeId(rawReq.headers[CORRELATION_ID_HEADER]);
-      return logger.child(correlationId ? { ...bindings, correlationId } : bindings, childOpts);
+      return lazyChildLogger(logger, correlationId ? { ...bindings, correlationId } : bindings, childOpts);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  recordRoutes(app);
 
   // Two validators: query strings, params and headers arrive as text and are coerced to the
   // schema's types; bodies are JSON and are not — {"age":"30"} for an integer is a 400, not a 30.
@@ -102,10 +119,24 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   app.decorateRequest('correlationId', undefined);
-  app.addHook('onRequest', async (request, reply) => {
+  // Postgres text and jsonb cannot hold U+0000: a NUL anywhere in the input would surface as a 500
+  // from the database (found by the bad-input suite), so it is refused here, once, for every route.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const body = request.body;
+    if (hasNul(request.params) || hasNul(request.query) || (body !== undefined && !Buffer.isBuffer(body) && hasNul(body))) {
+      done(Problems.badRequest('nul_character', '请求中含有不允许的字符', '请求参数或内容中不能含有空字符（U+0000）'));
+      return;
+    }
+    done();
+  });
+  // Callback-style hooks: an async hook costs a promise per request on every route.
+  app.addHook('onRequest', (request, reply, done) => {
     request.correlationId = safeId(request.headers[CORRELATION_ID_HEADER]);
+    // helmet's headers, precomputed (security-headers.ts); on errors and 404s too.
+    reply.headers(SECURITY_HEADERS);
     // Echoed so that a caller who did not send one can still quote it when reporting a fault.
     reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
 
   // Once close() starts, responses to requests still in flight say `Connection: close`: otherwise a
@@ -113,12 +144,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   // shutdown deadline kills the process. Idle sockets are already closed by fastify itself.
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
-  await app.register(helmet);
   await app.register(problemPlugin);
   await app.register(probesPlugin, {
     service: opts.service,

@@ -4,6 +4,9 @@
  * anything else becomes a bare 500 whose message and stack stay in the log, never on the wire.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, ProblemError, type FieldError, type Problem } from './problem.js';
 
@@ -113,6 +116,38 @@ export function problemBody(request: FastifyRequest, o: Outcome): Problem {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, o: Outcome): FastifyReply {
   if (o.headers) reply.headers(o.headers);
   return reply.code(o.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(request, o));
+}
+
+/**
+ * Fastify's router refuses some URLs before any route or error handler runs (a path that does not
+ * percent-decode, a path parameter over maxParamLength) and by default answers them with its own
+ * JSON; this handler (the `frameworkErrors` option) answers them as problems like everything else.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const o: Outcome = err.code === 'FST_ERR_BAD_URL'
+    ? { status: 400, code: 'bad_url', title: '请求地址不合法', detail: '请求地址中含有无法解码的字符' }
+    : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? { status: 414, code: 'uri_too_long', title: '请求地址过长', detail: '请求地址中的参数过长' }
+      : classify(err);
+  request.log.info({ code: o.code, status: o.status, reason: err.code }, 'request rejected');
+  void sendProblem(request, reply, o);
+}
+
+/**
+ * Requests Node's HTTP parser cannot read (a CR or LF inside a header value, a malformed request
+ * line, headers over the size limit, a request that timed out) never become fastify requests; this
+ * `clientErrorHandler` answers them as problem+json on the raw socket, then closes it.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, title] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', '请求超时']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', '请求头过大']
+      : [400, 'bad_request', '请求格式不正确'] as const;
+  const body = JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, code, detail: '无法解析的 HTTP 请求', instance: '', requestId: randomUUID() });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 async function problemHandlers(app: FastifyInstance): Promise<void> {

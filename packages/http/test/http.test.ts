@@ -242,3 +242,32 @@ describe('ProblemError', () => {
     expect(statuses).toEqual([400, 401, 403, 404, 409, 422, 429, 503]);
   });
 });
+
+describe('request loggers made on first use (lazy-logger.ts)', () => {
+  it('below the level writes nothing; at the level the line carries reqId and correlationId, also from a child and after a level change', async () => {
+    const { lines, logger } = captureLogs('warn');
+    const app: HttpApp = await buildHttpApp({ service: 'declaration', logger });
+    app.get('/work', async (request) => {
+      request.log.info('quiet');
+      request.log.warn({ step: 1 }, 'loud');
+      request.log.child({ part: 'materials' }).error('nested');
+      const before = request.log.level;
+      request.log.level = 'info';
+      request.log.info('now heard');
+      return { before, after: request.log.level, debug: (request.log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled('debug') };
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/work', headers: { 'x-request-id': 'lazy-1', 'x-correlation-id': 'APP-1' } });
+      expect(res.json()).toEqual({ before: 'warn', after: 'info', debug: false });
+      const mine = lines.filter((l) => l.reqId === 'lazy-1');
+      // 'request completed' too: the request's logger is at info from then on, as a pino child would be.
+      expect(mine.map((l) => l.msg)).toEqual(['loud', 'nested', 'now heard', 'request completed']);
+      expect(mine.every((l) => l.correlationId === 'APP-1')).toBe(true);
+      expect(mine[0]).toMatchObject({ step: 1, level: 40 });
+      expect(mine[1]).toMatchObject({ part: 'materials', level: 50 });
+      expect(logger.level).toBe('warn'); // the level change stayed on the request's child
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -24,12 +24,22 @@ export interface Publisher {
 
 const encoder = new TextEncoder();
 
+/**
+ * The correlation id as a header value. The contract allows any string, but NATS refuses CR or LF
+ * in a header: such a message (it arrived over a lane) could never be re-published and would be
+ * retried forever, found by the bad-input suite. The header is informational (the envelope keeps
+ * the exact value), so an unsafe value is percent-encoded there.
+ */
+export function headerValue(v: string): string {
+  return /[\r\n\u0000]/.test(v) ? encodeURIComponent(v) : v;
+}
+
 /** Encodes and sends one already validated message; shared by the publisher and the outbox. */
 export async function publishValidated(js: JetStreamClient, message: AnyMessage, opts: { timeoutMs?: number } = {}): Promise<PublishResult> {
   const h = headers();
   h.set(HEADER_MSG_ID, message.id);
   h.set(HEADER_TYPE, message.type);
-  h.set(HEADER_CORRELATION_ID, message.correlationId);
+  h.set(HEADER_CORRELATION_ID, headerValue(message.correlationId));
   const ack = await js.publish(Messages[message.type].subject, encoder.encode(JSON.stringify(message)), {
     msgID: message.id,
     headers: h,

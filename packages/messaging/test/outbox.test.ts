@@ -180,6 +180,41 @@ describe('transactional outbox and inbox', () => {
     expect(unsent.rowCount).toBe(0);
   });
 
+  it('polls while idle with one plain query, no transaction, and still finds a row enqueued without notify()', async () => {
+    let transactions = 0;
+    const counting: TxRunner<SqlExecutor> = { ...runner, $transaction: (fn, o) => { transactions++; return runner.$transaction(fn, o); } };
+    const outbox = createOutboxPublisher({ db: counting, nc: approval, logger, pollMs: 50 });
+    outbox.start();
+    try {
+      await sleep(150); // the first round (a transaction) and a poll or two
+      const settled = transactions;
+      await sleep(500); // ten idle polls
+      expect(transactions).toBe(settled);
+      const msg = caseTransitioned(300);
+      await runner.$transaction((tx) => enqueue(tx, msg)); // a consumer's handler does not call notify()
+      await waitFor(async () => (await row(msg.id))?.sent_at != null, 3000, 'sent by the poll');
+      expect(transactions).toBeGreaterThan(settled);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it('marks each row of a pipelined batch by its own outcome when one of them is refused', async () => {
+    const ok1 = caseTransitioned(310);
+    const bad = caseTransitioned(311);
+    const ok2 = caseTransitioned(312);
+    await runner.$transaction(async (tx) => { for (const m of [ok1, bad, ok2]) await enqueue(tx, m); });
+    // The row stays valid in the database but breaks its contract when read back, as after a contract change.
+    await pool.query(`UPDATE outbox SET payload = jsonb_set(payload, '{payload}', '{}'::jsonb) WHERE id = $1`, [bad.id]);
+    const before = await xCount();
+    expect(await createOutboxPublisher({ db: runner, nc: approval, logger }).flushOnce()).toBe(2);
+    expect(await xCount()).toBe(before + 2);
+    expect((await row(ok1.id))?.sent_at).not.toBeNull();
+    expect((await row(ok2.id))?.sent_at).not.toBeNull();
+    expect(await row(bad.id)).toMatchObject({ sent_at: null, attempts: 1 });
+    await pool.query('DELETE FROM outbox WHERE id = $1', [bad.id]); // keep later tests' batches clean
+  });
+
   it('publishes in enqueue order, also for rows of one transaction', async () => {
     const msgs = Array.from({ length: 20 }, (_, i) => caseTransitioned(200 + i));
     await runner.$transaction(async (tx) => {

@@ -113,12 +113,21 @@ export function createNotificationDispatcher(opts: DispatcherOptions): Notificat
     return sent;
   });
 
+  // An idle poll is one plain query, not a locking transaction: most of the time nothing is due,
+  // and every service polling in transactions costs a measurable share of a small machine.
+  const anyDue = async (): Promise<boolean> => {
+    const [r] = await opts.db.$queryRawUnsafe<{ due: boolean }[]>(
+      'SELECT EXISTS (SELECT 1 FROM notification WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())) AS due');
+    return Boolean(r?.due);
+  };
+
   const run = async () => {
+    let probe = false; // the first round, and one after notify(), go straight to the transaction
     while (running) {
       let n = 0;
-      try { n = await flushOnce(); } catch (err) { opts.logger.error({ err: (err as Error).message }, 'notification dispatch failed'); }
-      if (n > 0 || !running) continue;
-      await new Promise<void>((resolve) => { wake = resolve; timer = setTimeout(resolve, pollMs); });
+      try { if (!probe || await anyDue()) n = await flushOnce(); } catch (err) { opts.logger.error({ err: (err as Error).message }, 'notification dispatch failed'); }
+      if (n > 0 || !running) { probe = false; continue; }
+      probe = await new Promise<boolean>((resolve) => { wake = () => resolve(false); timer = setTimeout(() => resolve(true), pollMs); });
       wake = null;
     }
   };

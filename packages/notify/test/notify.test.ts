@@ -36,6 +36,27 @@ describe('notification outbox', () => {
     expect(rows[0].sent_at).not.toBeNull();
   });
 
+  it('polls while idle without opening transactions, and still sends a row enqueued without notify()', async () => {
+    let transactions = 0;
+    const base = runner();
+    const counting = { ...base, $transaction: <R>(fn: (tx: SqlExecutor) => Promise<R>, o?: object) => { transactions++; return base.$transaction(fn, o); } };
+    const sender = createMemorySender();
+    const d = createNotificationDispatcher({ db: counting, sender, logger, pollMs: 20 });
+    d.start();
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the first round (a transaction), then idle polls
+      const settled = transactions;
+      await new Promise((r) => setTimeout(r, 300)); // about fifteen idle polls
+      expect(transactions).toBe(settled);
+      await runner().$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, sms('found by the poll')); });
+      for (let i = 0; i < 100 && sender.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(sender.sent.map((n) => n.body)).toEqual(['found by the poll']);
+      expect(transactions).toBeGreaterThan(settled);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('retries a failed send with backoff and keeps the error, and blanks a secret once sent', async () => {
     let fail = true;
     const sent: string[] = [];
