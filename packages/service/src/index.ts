@@ -163,4 +163,6 @@ export async function runMain<S extends TObject, P extends Prismaish>(def: Servi
   }
 }
 export * from './paging.js';
+export * from './calendar.js';
 export * from './time.js';
+export * from './clock.js';
