@@ -31,6 +31,8 @@ export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
     IDENTITY_DATA_KEY: randomBytes(32).toString('base64'),
     ...Object.fromEntries(zoneUsers(zone).map((u) => [natsPasswordVar(u), nats[u]!])),
   };
+  // The public portal's address as citizens reach it (certificates' QR codes point there; edit to the real one).
+  if (zone === 'extranet') env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
   // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
   for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
   const key = generateSigningKey('EdDSA');

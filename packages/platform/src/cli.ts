@@ -33,7 +33,7 @@ const platform = platformRef = await startPlatform({
 });
 
 const rows = PROCESSES.map((p) => `  ${p.zone === 'internet' ? '互联网  ' : '政务外网'}  ${p.name.padEnd(16)} ${platform.url(p.name)}`);
-process.stdout.write(`\n全部就绪（${((Date.now() - started) / 1000).toFixed(1)} 秒）：\n  办事门户（互联网）   ${platform.ingress.portal}\n  审批工作台（政务外网） ${platform.ingress.console}\n${rows.join('\n')}\n`);
+process.stdout.write(`\n全部就绪（${((Date.now() - started) / 1000).toFixed(1)} 秒）：\n  办事门户（互联网）   ${platform.ingress.portal}\n  审批工作台（政务外网） ${platform.ingress.console}\n  电子监察（政务外网）   ${platform.ingress.supervision}\n${rows.join('\n')}\n`);
 process.stdout.write(`  NATS 互联网 ${platform.nats.internet.url}   NATS 政务外网 ${platform.nats.extranet.url}\n`);
 process.stdout.write(`  对象存储 互联网 ${platform.s3.internet.endpoint}   政务外网 ${platform.s3.extranet.endpoint}\n`);
 process.stdout.write(`\n${DEMO_ACCOUNTS_HELP}\n日志：${path.join(dataDir, 'logs')}\n按 Ctrl-C 停止。\n`);

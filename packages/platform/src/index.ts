@@ -52,11 +52,19 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export interface RunningProcess { spec: ProcessSpec; url: string; port: number; child: ChildProcess | null; env: Record<string, string>; logFile: string }
+export interface RunningProcess {
+  spec: ProcessSpec; url: string; port: number; child: ChildProcess | null; env: Record<string, string>; logFile: string;
+  /** Times the launcher restarted the process after it exited on its own (as compose's `restart: unless-stopped` does). */
+  restarts?: number;
+  /** Set while the launcher stops it (stop(), kill()): such an exit is not restarted. */
+  stopping?: boolean;
+  /** Ready at least once: exits before that are start-up failures, reported, not restarted. */
+  started?: boolean;
+}
 
 export interface Platform {
-  /** One origin per zone (see ingress.ts): the public portal and the staff console. */
-  ingress: { portal: string; console: string };
+  /** One origin per zone (see ingress.ts): the public portal and the staff console; the supervisors' dashboard (电子监察) has its own extranet origin. */
+  ingress: { portal: string; console: string; supervision: string };
   nats: Record<ZoneName, NatsZoneServer>;
   s3: Record<ZoneName, S3Server>;
   adminDatabaseUrl: string;
@@ -213,6 +221,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         env.AUTH_JWKS_URL = `${urlOf(z === 'internet' ? 'identity-public' : 'identity-staff')}/.well-known/jwks.json`;
       }
       if (spec.service === 'declaration') env.IDENTITY_URL = urlOf('identity-public');
+      // The QR code on a certificate's PDF leads to the portal's verification page.
+      if (spec.service === 'certificate') env.CERTIFICATE_VERIFY_URL = `${urlOf('declaration')}/verify.html`;
       if (spec.service === 'exchange') {
         Object.assign(env, { CERTIFICATE_URL: urlOf('certificate'), APPROVAL_URL: urlOf('approval'), CATALOG_URL: urlOf('catalog'), TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token` });
       }
@@ -242,9 +252,23 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       });
       fs.closeSync(out);
       p.child = child;
+      p.stopping = false;
       launched.push(child);
+      // A process that exits on its own once it was ready (a relay half that lost its lane lease
+      // exits on purpose, a crash) is started again after a second, as the deployments' restart
+      // policies do; exits the launcher asked for (stop, kill) are not.
+      child.once('exit', (code, signal) => {
+        if (p.child !== child || p.stopping || !p.started || stopped) return;
+        fs.appendFileSync(p.logFile, `${JSON.stringify({ level: 40, time: new Date().toISOString(), msg: `launcher: exited (${signal ?? code}); restarting` })}\n`);
+        setTimeout(() => {
+          if (p.child !== child || p.stopping || stopped) return;
+          p.restarts = (p.restarts ?? 0) + 1;
+          launch(p);
+        }, 1000).unref();
+      });
       return child;
     };
+    let stopped = false;
 
     // Start each zone's processes concurrently; the zones do not wait on each other.
     await Promise.all(specs.map(async (spec) => {
@@ -253,11 +277,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       processes[spec.name] = p;
       const child = launch(p);
       await waitReady(p.url, child, spec.name, p.logFile);
+      p.started = true;
       progress(spec.name);
     }));
 
     const stopChild = async (p: RunningProcess, signal: NodeJS.Signals = 'SIGTERM') => {
       const child = p.child;
+      p.stopping = true;
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill(signal);
@@ -270,9 +296,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push(portal.close);
     const consoleIngress = await startIngress({ identityUrl: processes['identity-staff']!.url, frontUrl: processes['approval']!.url });
     cleanups.push(consoleIngress.close);
+    const supervisionIngress = await startIngress({ identityUrl: processes['identity-staff']!.url, frontUrl: processes['supervision']!.url });
+    cleanups.push(supervisionIngress.close);
 
     const platform: Platform = {
-      ingress: { portal: portal.url, console: consoleIngress.url },
+      ingress: { portal: portal.url, console: consoleIngress.url, supervision: supervisionIngress.url },
       nats, s3, adminDatabaseUrl: adminUrl, databaseUrl, processes,
       url: (name) => { const p = processes[name]; if (!p) throw new Error(`no process ${name}`); return p.url; },
       kill: async (name, signal = 'SIGKILL') => stopChild(processes[name]!, signal),
@@ -282,6 +310,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         await waitReady(p.url, launch(p), name, p.logFile);
       },
       stop: async () => {
+        stopped = true;
         // Services first (they drain), then infrastructure in reverse order of start.
         await Promise.all(Object.values(processes).map((p) => stopChild(p)));
         for (const c of cleanups.reverse()) await c().catch(() => {});

@@ -33,9 +33,10 @@ export const PROCESSES: ProcessSpec[] = [
   { name: 'relay-inbound-sender', service: 'relay', zone: 'internet', natsUser: 'relay-in-sender', database: 'relay_inbound_sender', objectStore: true, env: { LANE: 'inbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'sender' }, lane: { name: 'inbound', role: 'sender' } },
   { name: 'relay-outbound', service: 'relay', zone: 'internet', natsUser: 'relay-out-receiver', database: 'relay_outbound', objectStore: true, env: { LANE: 'outbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'receiver' }, lane: { name: 'outbound', role: 'receiver' } },
   { name: 'identity-staff', service: 'identity', zone: 'extranet', natsUser: 'identity', database: 'identity_staff', auth: true, env: { REALM: 'staff' } },
-  { name: 'catalog', service: 'catalog', zone: 'extranet', natsUser: 'catalog', database: 'catalog', auth: true },
-  { name: 'approval', service: 'approval', zone: 'extranet', natsUser: 'approval', database: 'approval', auth: true },
-  { name: 'certificate', service: 'certificate', zone: 'extranet', natsUser: 'certificate', database: 'certificate', auth: true },
+  // objectStore: attachments of 政务公开 articles (issue 13), copied to the internet zone by the OUTBOUND lane.
+  { name: 'catalog', service: 'catalog', zone: 'extranet', natsUser: 'catalog', database: 'catalog', objectStore: true, auth: true },
+  { name: 'approval', service: 'approval', zone: 'extranet', natsUser: 'approval', database: 'approval', objectStore: true, auth: true },
+  { name: 'certificate', service: 'certificate', zone: 'extranet', natsUser: 'certificate', database: 'certificate', objectStore: true, auth: true },
   { name: 'supervision', service: 'supervision', zone: 'extranet', natsUser: 'supervision', database: 'supervision', auth: true },
   { name: 'exchange', service: 'exchange', zone: 'extranet', natsUser: 'exchange', database: 'exchange', auth: true },
   { name: 'relay-outbound-sender', service: 'relay', zone: 'extranet', natsUser: 'relay-out-sender', database: 'relay_outbound_sender', objectStore: true, env: { LANE: 'outbound', LANE_TRANSPORT: 'udp', LANE_ROLE: 'sender' }, lane: { name: 'outbound', role: 'sender' } },

@@ -13,6 +13,8 @@ function run(service: string, env: Record<string, string>) {
 const valid = {
   ZONE: 'extranet', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/none', NATS_URL: 'nats://127.0.0.1:1', NATS_USER: 'catalog', NATS_PASS: 'x',
   AUTH_PUBLIC_KEYS_FILE: '/nonexistent', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a',
+  // approval reads materials from the extranet object store
+  S3_ENDPOINT: 'http://127.0.0.1:1', S3_ACCESS_KEY: 'x', S3_SECRET_KEY: 'x-secret-x',
 };
 
 describe('service configuration at start', () => {

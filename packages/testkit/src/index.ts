@@ -9,3 +9,4 @@ export { startNatsZone, natsServerVersion, NATS_SERVER_BIN, type NatsZoneServer,
 export { startS3, type S3Server, type StartS3Options } from './s3.js';
 export { liveChildren } from './processes.js';
 export { waitFor, startOrCleanup } from './wait.js';
+export { startTcpProxy, type TcpProxy } from './proxy.js';
