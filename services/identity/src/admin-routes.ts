@@ -13,10 +13,11 @@ import { hashPassword } from './passwords.js';
 import { activeAccount, Password, passwordProblem, PersonName, type IdentityDeps } from './deps.js';
 import type { AccountRow } from './accounts.js';
 
-export const POSITIONS = ['acceptance', 'review', 'approval'] as const;
-export const STAFF_ROLES = ['staff', 'supervisor', 'catalog_admin', 'dept_admin', 'sys_admin'] as const;
+/** 受理, 审查, 审批/决定, 送达/办结 (the demo workflows' last step). */
+export const POSITIONS = ['acceptance', 'review', 'approval', 'delivery'] as const;
+export const STAFF_ROLES = ['staff', 'supervisor', 'catalog_admin', 'openness_editor', 'complaint_handler', 'dept_admin', 'sys_admin'] as const;
 /** Roles a department administrator may hand out; the rest only a system administrator. */
-const DEPT_ADMIN_GRANTS = ['staff', 'catalog_admin'];
+const DEPT_ADMIN_GRANTS = ['staff', 'catalog_admin', 'openness_editor', 'complaint_handler'];
 
 const Code = Type.String({ minLength: 2, maxLength: 32, pattern: '^[a-z][a-z0-9-]*$' });
 const Region = Type.String({ pattern: '^(\\d{6}|\\d{9}|\\d{12})$' });
@@ -76,7 +77,7 @@ export async function adminRoutes(d: IdentityDeps): Promise<void> {
       body: StrictObject({
         username: Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z][A-Za-z0-9_.-]*$' }),
         name: PersonName, password: Password, department: Code, region: Region,
-        positions: Type.Array(Type.Union(POSITIONS.map((p) => Type.Literal(p))), { maxItems: 3, uniqueItems: true }),
+        positions: Type.Array(Type.Union(POSITIONS.map((p) => Type.Literal(p))), { maxItems: 4, uniqueItems: true }),
         roles: Type.Optional(Type.Array(Type.Union(STAFF_ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: 5, uniqueItems: true })),
       }),
       response: { 201: StaffView, 400: ProblemSchema, 403: ProblemSchema, 409: ProblemSchema },
@@ -121,7 +122,7 @@ export async function adminRoutes(d: IdentityDeps): Promise<void> {
       params: StrictObject({ id: Type.String({ format: 'uuid' }) }),
       body: StrictObject({
         department: Type.Optional(Code), region: Type.Optional(Region),
-        positions: Type.Optional(Type.Array(Type.Union(POSITIONS.map((p) => Type.Literal(p))), { maxItems: 3, uniqueItems: true })),
+        positions: Type.Optional(Type.Array(Type.Union(POSITIONS.map((p) => Type.Literal(p))), { maxItems: 4, uniqueItems: true })),
       }, { minProperties: 1 }),
       response: { 200: StaffView, 400: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema },
     },

@@ -48,6 +48,10 @@ export function demoAccounts(realm: 'public' | 'staff'): DemoAccount[] {
     staff('reviewer02', '冯审查', mzj, ['review']),
     staff('approver02', '褚审批', mzj, ['approval']),
     staff('other01', '钱其他', mzj, ['acceptance', 'approval']),
+    staff('delivery01', '林送达', wjw, ['delivery']),
+    // 政务公开 editor and the department's complaint handler (投诉办理).
+    staff('editor01', '何公开', wjw, [], ['staff', 'openness_editor']),
+    staff('complaint01', '许投诉', wjw, [], ['staff', 'complaint_handler']),
     staff('wjwadmin', '卫部门管理员', wjw, [], ['staff', 'dept_admin']),
     { realm, username: 'supervisor01', password: DEMO_PASSWORD, name: '孙监察', kind: 'supervisor', roles: ['supervisor'], positions: [], region: REGION.bozhou },
     { realm, username: 'admin01', password: DEMO_PASSWORD, name: '系统管理员', kind: 'admin', roles: ['sys_admin'], positions: [], region: REGION.bozhou },

@@ -80,7 +80,7 @@ describe('staff administration access', () => {
     expect((await staff.login(t.json().username, 'Init#Pass1')).statusCode).toBe(403);
     // Another service verifies statelessly from identity's JWKS: the token is honoured until its
     // exp (ACCESS_TOKEN_TTL_SECONDS after issue), never beyond. Shown with approval's clock moved on.
-    const env = await createServiceEnv({ zone: 'extranet', natsUser: 'approval', env: { AUTH_JWKS_URL: `${staff.svc.url}/.well-known/jwks.json` } });
+    const env = await createServiceEnv({ zone: 'extranet', natsUser: 'approval', objectStore: true, env: { AUTH_JWKS_URL: `${staff.svc.url}/.well-known/jwks.json` } });
     const svc = await startOrCleanup(env, () => startService(approval, env.env));
     try {
       const list = () => svc.app.inject({ method: 'GET', url: '/v1/cases', headers: { authorization: `Bearer ${session.accessToken}` } });
