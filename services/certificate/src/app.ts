@@ -1,6 +1,8 @@
 /**
- * E-certificates (电子证照), extranet: issues a signed certificate when approval asks for one,
- * and answers verification (by identifier) with the status and an offline-checkable signature.
+ * E-certificates (电子证照), extranet: issues a signed certificate (and its PDF) when approval asks
+ * for one; answers verification by identifier or QR payload with the status (valid, revoked,
+ * expired, unknown) and a signature check; revokes with a reason; rotates departments' signing keys
+ * and publishes the public keys; serves the certificate file for offline verification.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,37 +10,117 @@ import { Type } from '@sinclair/typebox';
 import { Problems, ProblemSchema, StrictObject } from '@hall/http';
 import { requireRealm, requireScope, type AuthHandler } from '@hall/auth';
 import { consume, handleOnce } from '@hall/messaging';
-import { extendConfig, type ServiceDefinition } from '@hall/service';
-import type { CertificateRequested } from '@hall/contracts';
+import { extendConfigWithS3, type ServiceDefinition } from '@hall/service';
+import type { ApplicationSubmitted, CertificateRequested } from '@hall/contracts';
+import { checkReuse } from './reuse.js';
 import { createPrisma, type Db } from './db.js';
-import { certificateService } from './issuer.js';
-import { isValidIdentifier } from './identifier.js';
+import { certificateService, identifierFromQr, AlreadyRevoked, CertificateNotFound, UnknownCertificateType } from './issuer.js';
+import { isValidIdentifier, ALGORITHMS, type SignatureAlgorithm } from '@hall/ecert';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CertificateConfig = extendConfig({});
+export const CertificateConfig = extendConfigWithS3({
+  /** Algorithm of newly created department keys: SM2 with SM3 (the national standard) or Ed25519. */
+  CERTIFICATE_ALGORITHM: Type.Union(ALGORITHMS.map((a) => Type.Literal(a)), { default: 'SM2-SM3' }),
+  /** The portal's public verification page; the PDF's QR code carries `<this>?id=<identifier>`. */
+  CERTIFICATE_VERIFY_URL: Type.String({ minLength: 8, maxLength: 500, default: 'http://127.0.0.1:8080/verify.html' }),
+});
+
+const Status = Type.Union([Type.Literal('valid'), Type.Literal('revoked'), Type.Literal('expired'), Type.Literal('unknown')]);
+const VerifyView = Type.Object({
+  id: Type.String(), status: Status, signatureValid: Type.Boolean(), keyId: Type.Optional(Type.String()), algorithm: Type.Optional(Type.String()),
+  revokedAt: Type.Optional(Type.String()), revocationReason: Type.Optional(Type.String()), validUntil: Type.Optional(Type.String()), document: Type.Optional(Type.Any()),
+});
+const Jwk = Type.Object({
+  kid: Type.String(), kty: Type.String(), crv: Type.String(), x: Type.String(), y: Type.Optional(Type.String()), alg: Type.String(), use: Type.String(),
+  department: Type.String(), algorithm: Type.String(), active: Type.Boolean(), createdAt: Type.String(), retiredAt: Type.Optional(Type.String()),
+  publicKey: Type.String(), publicKeyPem: Type.Optional(Type.String()),
+});
 
 export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
   name: 'certificate',
   configSchema: CertificateConfig,
   migrationsDir: path.resolve(here, '../prisma/migrations'),
   createPrisma,
+  objectStore: true,
   auth: true,
   async routes(app, ctx) {
-    const certificates = certificateService(ctx.prisma);
+    const certificates = certificateService(ctx.prisma, { algorithm: ctx.config.CERTIFICATE_ALGORITHM as SignatureAlgorithm, verifyUrl: ctx.config.CERTIFICATE_VERIFY_URL, store: ctx.store, logger: ctx.logger });
     const IdParams = Type.Object({ id: Type.String({ minLength: 10, maxLength: 128 }) });
     // Staff, or another department's system (realm client, via the data-exchange service) holding one of the scopes.
     const staffOrClientWith = (...scopes: string[]): AuthHandler => async (req, reply) => {
       if (req.principal.realm !== 'client') return requireRealm('staff')(req, reply);
       if (!scopes.some((s) => req.principal.scopes?.includes(s))) await requireScope(scopes[0]!)(req, reply);
     };
+    const checked = (id: string) => {
+      // The check character is recomputed before any lookup: a mistyped identifier never reaches the database.
+      if (!isValidIdentifier(id)) throw Problems.badRequest('certificate_id_invalid', '证照标识格式或校验位不正确');
+      return id;
+    };
+    const staffOfDepartment: AuthHandler = async (req, reply) => {
+      await requireRealm('staff')(req, reply);
+      if (!reply.sent && !req.principal.department) throw Problems.forbidden('forbidden', '无权执行此操作', '须为发证部门工作人员');
+    };
 
     app.get('/v1/certificates/:id/verify', {
       preHandler: [app.authenticate, staffOrClientWith('certificate:verify', 'certificate:read')],
-      schema: { params: IdParams, response: { 200: Type.Object({ id: Type.String(), status: Type.String(), signatureValid: Type.Boolean(), keyId: Type.Optional(Type.String()), document: Type.Optional(Type.Any()) }), 400: ProblemSchema } },
+      schema: { params: IdParams, response: { 200: VerifyView, 400: ProblemSchema } },
+    }, async (req) => ({ id: req.params.id, ...(await certificates.verify(checked(req.params.id))) }));
+
+    // By QR payload: the verification address printed on the PDF (or the bare identifier).
+    app.get('/v1/certificates/verify', {
+      preHandler: [app.authenticate, staffOrClientWith('certificate:verify', 'certificate:read')],
+      schema: { querystring: StrictObject({ qr: Type.String({ minLength: 10, maxLength: 1000 }) }), response: { 200: VerifyView, 400: ProblemSchema } },
     }, async (req) => {
-      if (!isValidIdentifier(req.params.id)) throw Problems.badRequest('certificate_id_invalid', '证照标识格式或校验位不正确');
-      const r = await certificates.verify(req.params.id);
-      return { id: req.params.id, ...r };
+      const id = identifierFromQr(req.query.qr);
+      if (!id) throw Problems.badRequest('certificate_qr_invalid', '二维码内容不是电子证照核验地址');
+      return { id, ...(await certificates.verify(checked(id))) };
+    });
+
+    // The certificate file (document, signature, algorithm, key id) that anyone can check offline with the published key.
+    app.get('/v1/certificates/:id/file', {
+      preHandler: [app.authenticate, staffOrClientWith('certificate:read')],
+      schema: { params: IdParams, response: { 200: Type.Any(), 400: ProblemSchema, 404: ProblemSchema } },
+    }, async (req) => {
+      const f = await certificates.file(checked(req.params.id));
+      if (!f) throw Problems.notFound('certificate_not_found', '电子证照不存在');
+      return f;
+    });
+
+    app.get('/v1/certificates/:id/pdf', {
+      preHandler: [app.authenticate, staffOrClientWith('certificate:read')],
+      schema: { params: IdParams, response: { 400: ProblemSchema, 404: ProblemSchema } },
+    }, async (req, reply) => {
+      const key = await certificates.pdfKeyOf(checked(req.params.id));
+      if (!key || !ctx.store) throw Problems.notFound('certificate_pdf_not_found', '电子证照文件不存在');
+      return reply.type('application/pdf').send((await ctx.store.getBuffer(key)) as never);
+    });
+
+    // 注销/吊销: staff of the issuing department, with a reason.
+    app.post('/v1/certificates/:id/revoke', {
+      preHandler: [app.authenticate, staffOfDepartment],
+      schema: { params: IdParams, body: StrictObject({ reason: Type.String({ minLength: 2, maxLength: 500 }) }), response: { 200: Type.Object({ id: Type.String(), status: Type.Literal('revoked'), revokedAt: Type.String(), reason: Type.String() }), 400: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema } },
+    }, async (req) => {
+      const id = checked(req.params.id);
+      try {
+        const r = await certificates.revoke(id, req.body.reason, { sub: req.principal.sub, department: req.principal.department });
+        ctx.outbox.notify();
+        return { id, status: 'revoked' as const, revokedAt: r.revokedAt.toISOString(), reason: req.body.reason };
+      } catch (err) {
+        if (err instanceof CertificateNotFound) throw Problems.notFound('certificate_not_found', '电子证照不存在或不属于本部门');
+        if (err instanceof AlreadyRevoked) throw Problems.conflict('certificate_already_revoked', '该电子证照已注销');
+        throw err;
+      }
+    });
+
+    // Key rotation for the caller's own department (部门管理员): the old key is retired but keeps verifying.
+    app.post('/v1/keys/rotate', {
+      preHandler: [app.authenticate, staffOfDepartment],
+      schema: { body: StrictObject({ algorithm: Type.Optional(Type.Union(ALGORITHMS.map((a) => Type.Literal(a)))) }), response: { 201: Type.Object({ kid: Type.String(), department: Type.String(), algorithm: Type.String(), jwk: Type.Any() }), 403: ProblemSchema } },
+    }, async (req, reply) => {
+      if (!req.principal.roles.includes('dept_admin') && !req.principal.roles.includes('sys_admin')) throw Problems.forbidden('forbidden', '无权执行此操作', '须为部门管理员');
+      const r = await certificates.rotateKey(req.principal.department!, (req.body.algorithm ?? ctx.config.CERTIFICATE_ALGORITHM) as SignatureAlgorithm, req.principal.sub);
+      reply.code(201);
+      return r;
     });
 
     // A holder's certificates (holder = the holder's unified identity account id). A client must state its purpose.
@@ -54,18 +136,37 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
       return { items: await certificates.byHolder(req.params.holderId) };
     });
 
-    // Public keys are public: anyone may verify a certificate offline with them.
-    app.get('/v1/keys', { schema: { response: { 200: Type.Object({ keys: Type.Array(Type.Object({ kid: Type.String(), department: Type.String(), algorithm: Type.String(), publicKeyPem: Type.String(), active: Type.Boolean() })) }) } } }, async () => ({ keys: await certificates.publicKeys() }));
+    // Public keys are public: anyone may verify a certificate offline with them (JWK-like set, retired keys included).
+    app.get('/v1/keys', { schema: { response: { 200: Type.Object({ keys: Type.Array(Jwk) }) } } }, async () => ({ keys: await certificates.publicKeys() }));
   },
   async start(ctx) {
-    const certificates = certificateService(ctx.prisma);
+    const certificates = certificateService(ctx.prisma, { algorithm: ctx.config.CERTIFICATE_ALGORITHM as SignatureAlgorithm, verifyUrl: ctx.config.CERTIFICATE_VERIFY_URL, store: ctx.store, logger: ctx.logger });
     const consumer = await consume({
-      nc: ctx.nc, stream: 'X', durable: 'certificate', filterSubjects: ['hall.x.certificate.requested'], logger: ctx.logger,
+      nc: ctx.nc, stream: 'X', durable: 'certificate', filterSubjects: ['hall.x.certificate.requested'], logger: ctx.logger, concurrency: 4,
       handler: async (m) => {
-        await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { await certificates.issue(tx, (m as CertificateRequested).payload); });
+        const req = (m as CertificateRequested).payload;
+        try {
+          await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { await certificates.issue(tx, req); });
+        } catch (err) {
+          if (err instanceof UnknownCertificateType) { ctx.logger.error({ err: err.message, messageId: m.id }, 'certificate request refused'); }
+          throw err;
+        }
+        ctx.outbox.notify();
+        // The document step, on every delivery until done (a failure here leaves the request unacknowledged).
+        const cert = await ctx.prisma.certificate.findUnique({ where: { caseId: req.caseId }, select: { id: true, recordAt: true } });
+        if (cert && !cert.recordAt && (await certificates.publishRecord(cert.id))) ctx.outbox.notify();
+      },
+    });
+    // 免提交: submissions offering e-certificates instead of materials (IN stream, one filter subject).
+    const reuse = await consume({
+      nc: ctx.nc, stream: 'IN', durable: 'certificate-reuse', filterSubjects: ['hall.in.application.submitted'], logger: ctx.logger,
+      handler: async (m) => {
+        const p = (m as ApplicationSubmitted).payload;
+        if (!p.certificates?.length) return;
+        await handleOnce(ctx.prisma, 'certificate-reuse', m.id, async (tx) => { await checkReuse(tx, certificates, p); });
         ctx.outbox.notify();
       },
     });
-    ctx.onStop(() => consumer.stop());
+    ctx.onStop(async () => { await consumer.stop(); await reuse.stop(); });
   },
 };

@@ -1,43 +1,88 @@
 /**
- * Issuance: identifier, canonical document, signature by the department's key, and the messages
- * that tell approval (complete the case) and the holder (outbound notice) — one transaction.
- * Algorithm is pluggable by name; Ed25519 is built in (node:crypto). SM2/SM3 arrive with the
- * e-certificate issue; the `algorithm` column already tells verifiers which one to use.
+ * Issuance, verification, revocation and signing keys. Issuance builds the identifier, the signed
+ * document (canonical JSON), the signature by the issuing department's active key and the messages
+ * certificate.issued (approval completes the case) and certificate.notice (the holder's timeline) in
+ * one transaction; the document step then renders the PDF (extranet object store) and enqueues
+ * certificate.record (the internet zone's verification record, PDF attached). The algorithm is pluggable
+ * (signature.ts): keys are per department; a rotation retires the active key (it still verifies).
  */
-import { createHash, generateKeyPairSync, sign, verify, randomUUID, createPublicKey } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { audit } from '@hall/db';
 import { buildMessage, canonicalJson, type CertificateRequested } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
+import type { ObjectStore } from '@hall/storage';
+import type { Logger } from '@hall/logging';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
-import { certificateIdentifier } from './identifier.js';
+import { certificateIdentifier, generateKeyPair, publicJwk, signBytes, verifyBytes, CERTIFICATE_FILE_FORMAT, type SignatureAlgorithm, type PublicJwk, type CertificateFile } from '@hall/ecert';
+import { CERTIFICATE_TYPES, ISSUERS, templateRows, validUntilFor } from './types.js';
+import { renderCertificatePdf } from './pdf.js';
 
+export { CERTIFICATE_TYPES, ISSUERS };
 type Tx = Prisma.TransactionClient;
 
-/** Certificate types known here: GB/T 36904 type code and display name. */
-export const CERTIFICATE_TYPES: Record<string, { typeCode: string; name: string }> = {
-  'birth-service-certificate': { typeCode: '11100000000017', name: '生育服务证' },
-};
-/** Issuing departments' unified social credit codes (统一社会信用代码). */
-export const ISSUERS: Record<string, { creditCode: string; name: string }> = {
-  'gy-wjw': { creditCode: '11341621003000001X', name: '涡阳县卫生健康委员会' },
-  'gy-mzj': { creditCode: '11341621003000002T', name: '涡阳县民政局' },
-};
+export interface SignedDocument { id: string; type: string; typeName: string; issuer: { department: string; name: string; creditCode: string }; holder: unknown; data: unknown; issuedAt: string; validUntil?: string }
+export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'unknown';
 
-
-export interface SignedDocument { id: string; type: string; typeName: string; issuer: { department: string; name: string; creditCode: string }; holder: unknown; data: unknown; issuedAt: string }
-
-async function activeKey(tx: Tx, department: string) {
-  const existing = await tx.signingKey.findFirst({ where: { department, active: true }, orderBy: { createdAt: 'desc' } });
-  if (existing) return existing;
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return tx.signingKey.create({
-    data: { kid: `${department}-${randomUUID().slice(0, 8)}`, department, algorithm: 'Ed25519', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
-  });
+export interface IssuerOptions {
+  /** Algorithm of newly created keys. */
+  algorithm: SignatureAlgorithm;
+  /** The portal's verification page; the QR code carries `${verifyUrl}?id=<identifier>`. */
+  verifyUrl: string;
+  store?: ObjectStore;
+  logger?: Logger;
 }
 
-export class UnknownCertificateType extends Error {}
+export const verificationAddress = (verifyUrl: string, id: string) => `${verifyUrl}?id=${encodeURIComponent(id)}`;
 
-export function certificateService(db: Db) {
+/** The identifier from a QR payload: the verification address (any host) or the bare identifier. */
+export function identifierFromQr(payload: string): string | null {
+  const p = payload.trim();
+  if (p.startsWith('1.2.156.')) return p;
+  try {
+    const id = new URL(p).searchParams.get('id');
+    return id && id.length <= 128 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+type KeyRow = { kid: string; department: string; algorithm: string; publicKeyPem: string; privateKeyPem: string; active: boolean; createdAt: Date; retiredAt: Date | null };
+
+async function activeKey(tx: Tx, department: string, algorithm: SignatureAlgorithm): Promise<KeyRow> {
+  const existing = await tx.signingKey.findFirst({ where: { department, active: true }, orderBy: { createdAt: 'desc' } });
+  if (existing) return existing;
+  // One key creation per department at a time (concurrent first issuances would create two).
+  await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `signing-key:${department}`);
+  const again = await tx.signingKey.findFirst({ where: { department, active: true }, orderBy: { createdAt: 'desc' } });
+  if (again) return again;
+  return createKey(tx, department, algorithm);
+}
+
+function createKey(tx: Tx, department: string, algorithm: SignatureAlgorithm) {
+  const k = generateKeyPair(algorithm);
+  return tx.signingKey.create({ data: { kid: `${department}-${randomUUID().slice(0, 8)}`, department, algorithm, publicKeyPem: k.publicKey, privateKeyPem: k.privateKey } });
+}
+
+function documentOf(cert: { id: string; type: string; typeName: string | null; department: string; issuerName: string | null; issuerCreditCode: string; holder: unknown; data: unknown; issuedAt: Date; validUntil: Date | null }): SignedDocument {
+  return {
+    id: cert.id, type: cert.type, typeName: cert.typeName ?? CERTIFICATE_TYPES[cert.type]?.name ?? cert.type,
+    issuer: { department: cert.department, name: cert.issuerName ?? ISSUERS[cert.department]?.name ?? cert.department, creditCode: cert.issuerCreditCode },
+    holder: cert.holder, data: cert.data, issuedAt: cert.issuedAt.toISOString(),
+    ...(cert.validUntil ? { validUntil: cert.validUntil.toISOString() } : {}),
+  };
+}
+
+export const statusOf = (c: { status: string; validUntil: Date | null }, now = new Date()): CertificateStatus =>
+  c.status === 'revoked' ? 'revoked' : c.validUntil && c.validUntil.getTime() <= now.getTime() ? 'expired' : 'valid';
+
+export class UnknownCertificateType extends Error {}
+export class CertificateNotFound extends Error {}
+export class AlreadyRevoked extends Error {}
+
+export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'SM2-SM3', verifyUrl: 'http://127.0.0.1:8080/verify.html' }) {
+  const toJwk = (k: { kid: string; algorithm: string; publicKeyPem: string }): PublicJwk => publicJwk(k.kid, k.algorithm as SignatureAlgorithm, k.publicKeyPem);
+
   return {
     /** Issues the certificate a case asks for; a second request for the same case returns the first certificate. */
     async issue(tx: Tx, req: CertificateRequested['payload']) {
@@ -50,17 +95,24 @@ export function certificateService(db: Db) {
       const rows = await tx.$queryRawUnsafe<{ value: number }[]>('INSERT INTO serial_counter (scope, value) VALUES ($1, 1) ON CONFLICT (scope) DO UPDATE SET value = serial_counter.value + 1 RETURNING value', scope);
       const id = certificateIdentifier(type.typeCode, issuer.creditCode, rows[0]!.value);
       const issuedAt = new Date();
-      const doc: SignedDocument = { id, type: req.certificateType, typeName: type.name, issuer: { department: req.department, name: issuer.name, creditCode: issuer.creditCode }, holder: req.holder, data: req.data, issuedAt: issuedAt.toISOString() };
+      const validUntil = validUntilFor(req.certificateType, issuedAt);
+      const doc: SignedDocument = {
+        id, type: req.certificateType, typeName: type.name, issuer: { department: req.department, name: issuer.name, creditCode: issuer.creditCode },
+        holder: req.holder, data: req.data, issuedAt: issuedAt.toISOString(), ...(validUntil ? { validUntil: validUntil.toISOString() } : {}),
+      };
       const canonical = canonicalJson(doc);
-      const key = await activeKey(tx, req.department);
-      const signature = sign(null, Buffer.from(canonical), key.privateKeyPem).toString('base64');
+      const key = await activeKey(tx, req.department, opts.algorithm);
+      const signature = signBytes(key.algorithm as SignatureAlgorithm, Buffer.from(canonical), key.privateKeyPem, key.publicKeyPem);
       const documentSha256 = createHash('sha256').update(canonical).digest('hex');
+
       const cert = await tx.certificate.create({
         data: {
           id, caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, type: req.certificateType, typeCode: type.typeCode, department: req.department,
-          issuerCreditCode: issuer.creditCode, typeName: type.name, issuerName: issuer.name, holder: req.holder as object, data: req.data as object, issuedAt, status: 'valid', algorithm: key.algorithm, keyId: key.kid, signature, documentSha256,
+          issuerCreditCode: issuer.creditCode, typeName: type.name, issuerName: issuer.name, holder: req.holder as object, data: req.data as object, issuedAt, validUntil, status: 'valid',
+          algorithm: key.algorithm, keyId: key.kid, signature, documentSha256,
         },
       });
+      await audit(tx, { actor: 'system', action: 'certificate.issue', target: id, detail: { caseNumber: req.caseNumber, keyId: key.kid, algorithm: key.algorithm } });
       await enqueue(tx, buildMessage('certificate.issued', {
         zone: 'extranet', correlationId: req.applicationId,
         payload: { certificateId: id, caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, certificateType: req.certificateType, issuedAt: issuedAt.toISOString(), signature, algorithm: key.algorithm },
@@ -72,19 +124,98 @@ export function certificateService(db: Db) {
       return cert;
     },
 
-    /** Rebuilds the signed document and checks the signature with the recorded key. */
-    async verify(id: string): Promise<{ status: 'valid' | 'revoked' | 'expired' | 'unknown'; signatureValid: boolean; document?: SignedDocument; keyId?: string }> {
+    /**
+     * The document step after issuance: renders the PDF, stores it in the extranet object store and
+     * enqueues certificate.record (PDF attached) for the internet zone — outside the issuance
+     * transaction, so a slow render never holds the serial number's lock. Idempotent: the consumer
+     * calls it on every delivery of the request until record_at is set. Without a CJK font the record
+     * goes without a PDF (logged).
+     */
+    async publishRecord(id: string): Promise<boolean> {
+      const cert = await db.certificate.findUnique({ where: { id } });
+      if (!cert || cert.recordAt) return false;
+      const doc = documentOf(cert);
+      const holder = cert.holder as { accountId: string; name: string };
+      let pdf: { key: string; sha256: string; size: number } | null = null;
+      if (opts.store) {
+        try {
+          const body = await renderCertificatePdf({
+            id, typeName: doc.typeName, holderName: holder.name, issuerName: doc.issuer.name, issuerCreditCode: doc.issuer.creditCode, issuedAt: doc.issuedAt, validUntil: doc.validUntil ?? null,
+            fields: templateRows(cert.type, cert.data as Record<string, unknown>), algorithm: cert.algorithm, keyId: cert.keyId, documentSha256: cert.documentSha256, verifyUrl: verificationAddress(opts.verifyUrl, id),
+          });
+          const key = `certificates/${id}.pdf`;
+          pdf = { key, ...(await opts.store.put(key, body, { contentType: 'application/pdf' })) };
+        } catch (err) {
+          // Storage outages retry (the request is redelivered); a missing font goes on without a PDF.
+          if ((err as Error).name !== 'NoCjkFontError') throw err;
+          opts.logger?.error({ err: (err as Error).message, certificateId: id }, 'certificate PDF not rendered');
+        }
+      }
+      const key = await db.signingKey.findUnique({ where: { kid: cert.keyId } });
+      return db.$transaction(async (tx) => {
+        const n = await tx.certificate.updateMany({ where: { id, recordAt: null }, data: { recordAt: new Date(), pdfKey: pdf?.key ?? null, pdfSha256: pdf?.sha256 ?? null } });
+        if (n.count === 0) return false;
+        await enqueue(tx, buildMessage('certificate.record', {
+          zone: 'extranet', correlationId: cert.applicationId,
+          ...(pdf ? { attachments: [{ key: pdf.key, sha256: pdf.sha256, size: pdf.size, contentType: 'application/pdf' }] } : {}),
+          payload: {
+            certificateId: id, applicationId: cert.applicationId, certificateType: cert.type, typeName: doc.typeName, holder: { accountId: holder.accountId, name: holder.name }, issuer: doc.issuer,
+            issuedAt: doc.issuedAt, ...(doc.validUntil ? { validUntil: doc.validUntil } : {}), document: doc as unknown as Record<string, unknown>, signature: cert.signature, algorithm: cert.algorithm,
+            key: { kid: cert.keyId, algorithm: cert.algorithm, publicKey: key!.publicKeyPem }, sha256: cert.documentSha256, ...(pdf ? { pdfKey: pdf.key } : {}),
+          },
+        }));
+        return true;
+      });
+    },
+
+    /** Status (valid, revoked, expired, unknown) and a signature check of the rebuilt document with the recorded key. */
+    async verify(id: string, now = new Date()): Promise<{ status: CertificateStatus; signatureValid: boolean; document?: SignedDocument; keyId?: string; algorithm?: string; revokedAt?: string; revocationReason?: string; validUntil?: string }> {
       const cert = await db.certificate.findUnique({ where: { id } });
       if (!cert) return { status: 'unknown', signatureValid: false };
       const key = await db.signingKey.findUnique({ where: { kid: cert.keyId } });
-      const issuer = ISSUERS[cert.department];
-      const doc: SignedDocument = {
-        id: cert.id, type: cert.type, typeName: cert.typeName ?? CERTIFICATE_TYPES[cert.type]?.name ?? cert.type,
-        issuer: { department: cert.department, name: cert.issuerName ?? issuer?.name ?? cert.department, creditCode: cert.issuerCreditCode },
-        holder: cert.holder, data: cert.data, issuedAt: cert.issuedAt.toISOString(),
+      const doc = documentOf(cert);
+      const signatureValid = !!key && key.algorithm === cert.algorithm && verifyBytes(cert.algorithm, Buffer.from(canonicalJson(doc)), cert.signature, key.publicKeyPem);
+      return {
+        status: statusOf(cert, now), signatureValid, document: doc, keyId: cert.keyId, algorithm: cert.algorithm,
+        ...(cert.revokedAt ? { revokedAt: cert.revokedAt.toISOString(), revocationReason: cert.revocationReason ?? '' } : {}),
+        ...(cert.validUntil ? { validUntil: cert.validUntil.toISOString() } : {}),
       };
-      const signatureValid = !!key && verify(null, Buffer.from(canonicalJson(doc)), createPublicKey(key.publicKeyPem), Buffer.from(cert.signature, 'base64'));
-      return { status: cert.status as 'valid', signatureValid, document: doc, keyId: cert.keyId };
+    },
+
+    /** The certificate file for offline verification (verify-offline.ts). */
+    async file(id: string): Promise<CertificateFile | null> {
+      const cert = await db.certificate.findUnique({ where: { id } });
+      if (!cert) return null;
+      return { format: CERTIFICATE_FILE_FORMAT, document: documentOf(cert) as unknown as Record<string, unknown>, signature: cert.signature, algorithm: cert.algorithm, keyId: cert.keyId };
+    },
+
+    pdfKeyOf: async (id: string) => (await db.certificate.findUnique({ where: { id }, select: { pdfKey: true } }))?.pdfKey ?? null,
+
+    /** 注销/吊销 by the issuing department: audited, and announced outbound so the portal answers "revoked" too. */
+    async revoke(id: string, reason: string, actor: { sub: string; department?: string }): Promise<{ revokedAt: Date }> {
+      return db.$transaction(async (tx) => {
+        const rows = await tx.$queryRawUnsafe<{ id: string; department: string; status: string; application_id: string }[]>('SELECT id, department, status, application_id FROM certificate WHERE id = $1 FOR UPDATE', id);
+        const cert = rows[0];
+        // Another department's certificate is not this caller's to see: same answer as a missing one.
+        if (!cert || cert.department !== actor.department) throw new CertificateNotFound(id);
+        if (cert.status === 'revoked') throw new AlreadyRevoked(id);
+        const revokedAt = new Date();
+        await tx.certificate.update({ where: { id }, data: { status: 'revoked', revokedAt, revocationReason: reason, revokedBy: actor.sub } });
+        await audit(tx, { actor: actor.sub, action: 'certificate.revoke', target: id, detail: { reason } });
+        await enqueue(tx, buildMessage('certificate.revoked', { zone: 'extranet', correlationId: cert.application_id, payload: { certificateId: id, reason, revokedAt: revokedAt.toISOString() } }));
+        return { revokedAt };
+      });
+    },
+
+    /** Retires the department's active key and creates a new one; retired keys keep verifying. */
+    async rotateKey(department: string, algorithm: SignatureAlgorithm, actor: string) {
+      return db.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `signing-key:${department}`);
+        const retired = await tx.signingKey.updateMany({ where: { department, active: true }, data: { active: false, retiredAt: new Date() } });
+        const key = await createKey(tx, department, algorithm);
+        await audit(tx, { actor, action: 'certificate.key.rotate', target: key.kid, detail: { department, algorithm, retired: retired.count } });
+        return { kid: key.kid, department, algorithm, jwk: toJwk(key) };
+      });
     },
 
     /** The holder's certificates, newest first: identifiers and status only, no holder data or contents. */
@@ -92,10 +223,18 @@ export function certificateService(db: Db) {
       const rows = await db.certificate.findMany({ where: { holder: { path: ['accountId'], equals: accountId } }, orderBy: { issuedAt: 'desc' }, take: 200 });
       return rows.map((c) => ({
         id: c.id, type: c.type, typeName: c.typeName ?? CERTIFICATE_TYPES[c.type]?.name ?? c.type, department: c.department,
-        issuerName: c.issuerName ?? ISSUERS[c.department]?.name ?? c.department, status: c.status, issuedAt: c.issuedAt.toISOString(),
+        issuerName: c.issuerName ?? ISSUERS[c.department]?.name ?? c.department, status: statusOf(c) as string, issuedAt: c.issuedAt.toISOString(),
       }));
     },
 
-    publicKeys: () => db.signingKey.findMany({ select: { kid: true, department: true, algorithm: true, publicKeyPem: true, active: true }, orderBy: { createdAt: 'asc' } }),
+    /** Every key ever used (public halves only), JWK-like, with its department and state. */
+    async publicKeys() {
+      const keys = await db.signingKey.findMany({ select: { kid: true, department: true, algorithm: true, publicKeyPem: true, active: true, createdAt: true, retiredAt: true }, orderBy: { createdAt: 'asc' } });
+      return keys.map((k) => ({
+        ...toJwk(k), department: k.department, algorithm: k.algorithm, active: k.active, createdAt: k.createdAt.toISOString(), ...(k.retiredAt ? { retiredAt: k.retiredAt.toISOString() } : {}),
+        // The key as stored: SPKI PEM for Ed25519, 04||X||Y hex for SM2.
+        publicKey: k.publicKeyPem, ...(k.algorithm === 'Ed25519' ? { publicKeyPem: k.publicKeyPem } : {}),
+      }));
+    },
   };
 }

@@ -1,5 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { certificateIdentifier, isValidIdentifier } from '../src/identifier.js';
+import { verifyCertificateFile, certificateIdentifier, isValidIdentifier } from '@hall/ecert';
 import { ISSUERS } from '../src/issuer.js';
 import { startCertificate, certificateRequest, waitFor, type Harness } from './helpers.js';
 
@@ -25,11 +24,18 @@ describe('certificate', () => {
     const cert = await issued(req.caseId);
     expect(isValidIdentifier(cert.id)).toBe(true);
     expect(cert.id).toMatch(/^1\.2\.156\.3005\.2\.11100000000017\.11341621003000001X\.\d{6}\.1\.[0-9A-Z]$/);
-    expect(cert).toMatchObject({ caseNumber: req.caseNumber, applicationId: req.applicationId, department: 'gy-wjw', status: 'valid', algorithm: 'Ed25519', holder: req.holder, data: req.data });
+    expect(cert).toMatchObject({ caseNumber: req.caseNumber, applicationId: req.applicationId, department: 'gy-wjw', status: 'valid', algorithm: 'SM2-SM3', holder: req.holder, data: req.data });
 
-    const rows = await waitFor(async () => { const r = await outbox(req.applicationId); return r.length === 2 && r.every((x) => x.sent_at) && r; });
-    expect(rows.map((r) => [r.type, r.subject])).toEqual([['certificate.issued', 'hall.x.certificate.issued'], ['certificate.notice', 'hall.out.certificate.notice']]);
-    expect(rows[0]!.payload.payload).toMatchObject({ certificateId: cert.id, caseId: req.caseId, signature: cert.signature, algorithm: 'Ed25519' });
+    const rows = await waitFor(async () => { const r = await outbox(req.applicationId); return r.length === 3 && r.every((x) => x.sent_at) && r; });
+    // The document step (PDF, then the record) runs after the issuance transaction.
+    const rendered = await h.svc.ctx.prisma.certificate.findUniqueOrThrow({ where: { id: cert.id } });
+    expect(rendered.recordAt).not.toBeNull();
+    expect(rendered.pdfKey).toBe(`certificates/${cert.id}.pdf`);
+    expect(rows.map((r) => [r.type, r.subject])).toEqual([['certificate.issued', 'hall.x.certificate.issued'], ['certificate.notice', 'hall.out.certificate.notice'], ['certificate.record', 'hall.out.certificate.record']]);
+    expect(rows[0]!.payload.payload).toMatchObject({ certificateId: cert.id, caseId: req.caseId, signature: cert.signature, algorithm: 'SM2-SM3' });
+    // The verification record carries the signed document, the key to check it, and the PDF as an attachment.
+    expect(rows[2]!.payload.payload).toMatchObject({ certificateId: cert.id, signature: cert.signature, algorithm: 'SM2-SM3', key: { kid: cert.keyId, algorithm: 'SM2-SM3' }, sha256: cert.documentSha256, pdfKey: rendered.pdfKey });
+    expect(rows[2]!.payload.attachments).toEqual([{ key: rendered.pdfKey, sha256: rendered.pdfSha256, size: expect.any(Number), contentType: 'application/pdf' }]);
     expect(rows[1]!.payload.payload).toMatchObject({ certificateId: cert.id, sha256: cert.documentSha256 });
     // The notice leaves the extranet: nothing personal beyond what the holder already sees.
     expect(Object.keys(rows[1]!.payload.payload).sort()).toEqual(['applicationId', 'caseNumber', 'certificateId', 'certificateType', 'issuedAt', 'sha256']);
@@ -38,7 +44,7 @@ describe('certificate', () => {
     const again = await h.request(req);
     await h.handled(again);
     expect(await h.svc.ctx.prisma.certificate.count({ where: { caseId: req.caseId } })).toBe(1);
-    expect(await outbox(req.applicationId)).toHaveLength(2);
+    expect(await outbox(req.applicationId)).toHaveLength(3);
   });
 
   it('should number concurrent certificates of one type and issuer without repeats or gaps', async () => {
@@ -129,15 +135,14 @@ describe('certificate', () => {
     const r = await h.svc.app.inject({ method: 'GET', url: '/v1/keys' });
     expect(r.statusCode).toBe(200);
     expect(r.body).not.toMatch(/PRIVATE KEY|privateKey/);
-    const key = (r.json().keys as { kid: string; department: string; algorithm: string; publicKeyPem: string; active: boolean }[]).find((k) => k.kid === cert.keyId);
-    expect(key).toMatchObject({ department: 'gy-wjw', algorithm: 'Ed25519', active: true });
+    const key = (r.json().keys as { kid: string; department: string; algorithm: string; active: boolean }[]).find((k) => k.kid === cert.keyId);
+    expect(key).toMatchObject({ department: 'gy-wjw', algorithm: 'SM2-SM3', alg: 'SM2-SM3', kty: 'EC', crv: 'SM2', active: true });
 
-    // Offline: the signature from the certificate.issued event, the document, and the published key.
-    const events = await waitFor(async () => { const r = (await outbox(req.applicationId)).filter((x) => x.type === 'certificate.issued' && x.sent_at); return r.length > 0 && r; });
-    const signature = Buffer.from(events[0]!.payload.payload.signature as string, 'base64');
-    const document = (await verifyId(cert.id)).json().document as Record<string, unknown>;
-    const publicKey = createPublicKey(key!.publicKeyPem);
-    expect(verify(null, Buffer.from(canonical(document)), publicKey, signature)).toBe(true);
-    expect(verify(null, Buffer.from(canonical({ ...document, data: { ...(document.data as object), 孩次: 3 } })), publicKey, signature)).toBe(false);
+    // Offline: the certificate file and the published key set, nothing else.
+    const file = (await h.svc.app.inject({ method: 'GET', url: `/v1/certificates/${encodeURIComponent(cert.id)}/file`, headers: staff })).json();
+    expect(file).toMatchObject({ format: 'hall-e-certificate/1', signature: cert.signature, algorithm: 'SM2-SM3', keyId: cert.keyId });
+    expect(canonical(file.document)).toBe(canonical((await verifyId(cert.id)).json().document));
+    expect(verifyCertificateFile(file, r.json())).toEqual({ valid: true, reason: 'ok' });
+    expect(verifyCertificateFile({ ...file, document: { ...file.document, data: { ...file.document.data, 孩次: 3 } } }, r.json())).toEqual({ valid: false, reason: 'bad_signature' });
   });
 });

@@ -28,9 +28,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startCertificate(): Promise<Harness> {
-  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'certificate' });
-  const svc = (await startService(definition, env.env)) as unknown as RunningService<unknown, Db>;
+export const VERIFY_URL = 'http://portal.test/verify.html';
+
+export async function startCertificate(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'certificate', objectStore: true });
+  const svc = (await startService(definition, { ...env.env, CERTIFICATE_VERIFY_URL: VERIFY_URL, ...extraEnv })) as unknown as RunningService<unknown, Db>;
   const c = env.nats.users.approval!;
   const nc: NatsConnection = await connectNats({ servers: env.nats.url, user: c.user, pass: c.pass, name: 'test-approval', logger: createLogger({ service: 't', level: 'silent' }) });
   const pub = createPublisher(nc);

@@ -19,6 +19,7 @@ import { createPrisma, type Db } from './db.js';
 import { auditRepository } from './audit.js';
 import { createUpstream } from './upstream.js';
 import { clientApi } from './routes/client-api.js';
+import { certificateKeys } from './routes/certificate-keys.js';
 import { SCOPES } from './scopes.js';
 import { importRegistry } from './registries/import.js';
 
@@ -93,6 +94,7 @@ export const definition: ServiceDefinition<typeof ExchangeConfig, Db> = {
     };
     ctx.onStop(() => { for (const u of Object.values(upstreams)) u.close(); });
 
+    await app.register(certificateKeys, { certificate: upstreams.certificate });
     await app.register(clientApi, { prefix: '/v1', db: ctx.prisma, upstreams, rateLimit: { max: c.RATE_LIMIT_MAX, windowMs: c.RATE_LIMIT_WINDOW_MS, perClient: parseClientLimits(c.RATE_LIMIT_CLIENTS) } });
 
     // Supervision (电子监察) of the exchange: who asked for what, why, and what they got.

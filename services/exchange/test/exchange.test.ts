@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importRegistry } from '../src/registries/import.js';
-import { certificateIdentifier } from '../../certificate/src/identifier.js';
+import { certificateIdentifier } from '@hall/ecert';
 import { startExchange, issueCertificate, createCase, type Harness } from './helpers.js';
 
 const data = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data');

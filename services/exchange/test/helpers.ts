@@ -50,7 +50,7 @@ export async function startExchange(opts: { with?: Downstream['name'][]; env?: R
       urls[name] = `http://127.0.0.1:${port}`;
       if (!opts.with?.includes(name)) continue;
       // Same NATS server and the same trusted key as exchange: one zone.
-      const denv = await createServiceEnv({ zone: 'extranet', natsUser: name, nats: env.nats, env: { AUTH_PUBLIC_KEYS_FILE: env.env.AUTH_PUBLIC_KEYS_FILE!, PORT: String(port), SEED_DEMO: 'false' } });
+      const denv = await createServiceEnv({ zone: 'extranet', natsUser: name, nats: env.nats, objectStore: name === 'certificate' || name === 'approval', env: { AUTH_PUBLIC_KEYS_FILE: env.env.AUTH_PUBLIC_KEYS_FILE!, PORT: String(port), SEED_DEMO: 'false' } });
       const d: Downstream = {
         name, env: denv, port, svc: null,
         start: async () => { d.svc = (await startService(DEFINITIONS[name] as never, denv.env)) as Svc; },

@@ -51,6 +51,8 @@ describe('exchange OpenAPI', () => {
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       for (const op of Object.values(ops)) {
         if (p === '/v1/audit/calls') expect(op.security).toEqual([{ staffToken: [] }]);
+        // Public keys for offline certificate verification: deliberately without a token.
+        else if (p === '/v1/certificate-keys') expect(op.security).toEqual([]);
         else expect(Object.keys(SCOPES)).toContain(op.security[0].clientCredentials[0]);
         expect(op.responses['200']).toBeDefined();
       }

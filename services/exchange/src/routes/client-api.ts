@@ -99,6 +99,21 @@ export const clientApi: HttpPlugin<ClientApiOptions> = async (app, opts) => {
     },
   }, async (req) => (await verify(req, req.params.id)).summary);
 
+  // By QR payload (the verification address printed on the certificate's PDF); the certificate service parses it.
+  app.get('/certificates/verify', {
+    preHandler: guard('certificate:verify'),
+    schema: {
+      summary: '按二维码核验电子证照', description: '二维码内容（证照上的核验地址）；结果同按证照标识核验。', tags: ['电子证照'], security: security('certificate:verify'),
+      querystring: StrictObject({ qr: Type.String({ minLength: 10, maxLength: 1000, description: '二维码内容' }), purpose: Type.Optional(Purpose) }), response: { 200: Verification, ...Errors },
+    },
+  }, async (req) => {
+    const a = await opts.upstreams.certificate.get<DownstreamVerification>('/v1/certificates/verify', { ...forward(req), query: { qr: req.query.qr } });
+    if (a.status !== 200) throw refused('certificate', a);
+    const v = a.body;
+    auditResult(req, v.status === 'unknown' ? [] : [v.id]);
+    return { id: v.id, status: v.status, signatureValid: v.signatureValid, keyId: v.keyId, typeName: v.document?.typeName, issuerName: v.document?.issuer?.name, issuedAt: v.document?.issuedAt };
+  });
+
   app.get('/certificates/:id', {
     preHandler: guard('certificate:read'),
     schema: {
