@@ -4,13 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@hall/service';
 import { createServiceEnv, type ServiceEnv } from '@hall/testkit/service-env';
 import { connectNats, createPublisher, type NatsConnection, type Publisher, type PublishResult } from '@hall/messaging';
-import { buildMessage, type CaseTransitioned, type MessageOf, type MessageType } from '@hall/contracts';
+import { buildMessage, subjectOf, type CaseTransitioned, type ItemPublished, type MessageOf, type MessageType } from '@hall/contracts';
 import { createLogger } from '@hall/logging';
-import { definition } from '../src/app.js';
+import { createDefinition } from '../src/app.js';
 import type { Db } from '../src/db.js';
 
 /** Who writes each event type into the extranet. */
-const PRODUCER: Partial<Record<MessageType, string>> = { 'application.submitted': 'relay-in-receiver', 'case.transitioned': 'approval', 'certificate.issued': 'certificate', 'relay.message.quarantined': 'relay-in-receiver' };
+const PRODUCER: Partial<Record<MessageType, string>> = {
+  'application.submitted': 'relay-in-receiver', 'evaluation.submitted': 'relay-in-receiver', 'case.transitioned': 'approval', 'certificate.issued': 'certificate',
+  'relay.message.quarantined': 'relay-in-receiver', 'catalog.item.published': 'catalog',
+};
 
 export interface Harness {
   svc: RunningService<unknown, Db>;
@@ -20,12 +23,17 @@ export interface Harness {
   publishCopy(message: MessageOf<MessageType>): Promise<number>;
   /** Resolves once supervision has acknowledged everything up to `seq` of the stream. */
   handled(stream: 'X' | 'IN', seq: number): Promise<void>;
+  /** Publishes in order and waits until supervision has recorded every one. */
+  send(...messages: MessageOf<MessageType>[]): Promise<void>;
+  /** Publishes an item version and waits until supervision knows it. */
+  publishItem(m: MessageOf<'catalog.item.published'>): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startSupervision(): Promise<Harness> {
+/** Starts supervision; the periodic deadline scan is off unless a test sets SCAN_INTERVAL_MS (tests scan at chosen instants). */
+export async function startSupervision(opts: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<Harness> {
   const env = await createServiceEnv({ zone: 'extranet', natsUser: 'supervision' });
-  const svc = (await startService(definition, env.env)) as unknown as RunningService<unknown, Db>;
+  const svc = (await startService(createDefinition({ clock: opts.clock }), { ...env.env, SCAN_INTERVAL_MS: '3600000', ...opts.env })) as unknown as RunningService<unknown, Db>;
   const conns = new Map<string, { nc: NatsConnection; pub: Publisher }>();
   const as = async (user: string) => {
     let c = conns.get(user);
@@ -42,30 +50,77 @@ export async function startSupervision(): Promise<Harness> {
     publish: async (message) => (await as(PRODUCER[message.type]!)).pub.publish(message),
     publishCopy: async (message) => {
       const { nc } = await as(PRODUCER[message.type]!);
-      const subject = message.type === 'application.submitted' ? 'hall.in.application.submitted' : `hall.x.${message.type}`;
+      const subject = subjectOf(message.type);
       return (await nc.request(subject, JSON.stringify(message), { timeout: 5000 })).json<{ seq: number }>().seq;
     },
     handled: async (stream, seq) => {
       // The service's own user may read its consumers' state (CONSUMER.INFO), nothing more.
       await waitFor(async () => (await svc.ctx.nc.request(`$JS.API.CONSUMER.INFO.${stream}.supervision`, '{}', { timeout: 5000 })).json<{ ack_floor: { stream_seq: number } }>().ack_floor.stream_seq >= seq);
     },
+    send: async (...messages) => {
+      for (const m of messages) await (await as(PRODUCER[m.type]!)).pub.publish(m);
+      const ids = messages.map((m) => m.id);
+      await waitFor(async () => (await svc.ctx.prisma.processEvent.count({ where: { messageId: { in: ids } } })) === ids.length);
+    },
+    publishItem: async (m) => {
+      await (await as('catalog')).pub.publish(m);
+      await waitFor(async () => (await svc.ctx.prisma.item.findUnique({ where: { code: m.payload.code } }))?.version === m.payload.version);
+    },
     close: async () => { for (const { nc } of conns.values()) await nc.close(); await svc.stop(); await env.cleanup(); },
   };
 }
 
-export function caseTransitioned(caseNumber: string, action: string, to: CaseTransitioned['payload']['to'], occurredAt: Date, opts: { caseId?: string; applicationId?: string; id?: string } = {}) {
+export interface TransitionOpts { caseId?: string; applicationId?: string; id?: string; itemCode?: string; department?: string; actor?: string; from?: CaseTransitioned['payload']['from']; reason?: string; step?: string }
+export function caseTransitioned(caseNumber: string, action: string, to: CaseTransitioned['payload']['to'], occurredAt: Date, opts: TransitionOpts = {}) {
   const caseId = opts.caseId ?? randomUUID();
   const applicationId = opts.applicationId ?? randomUUID();
   return buildMessage('case.transitioned', {
     zone: 'extranet', correlationId: applicationId, occurredAt, ...(opts.id ? { id: opts.id } : {}),
-    payload: { caseId, caseNumber, applicationId, itemCode: 'T-ITEM-002', department: 'gy-wjw', action, from: null, to, actor: 'staff-1', at: occurredAt.toISOString() },
+    payload: {
+      caseId, caseNumber, applicationId, itemCode: opts.itemCode ?? 'T-ITEM-002', department: opts.department ?? 'gy-wjw', action, from: opts.from ?? null, to,
+      actor: opts.actor ?? 'staff-1', at: occurredAt.toISOString(), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.step ? { step: opts.step } : {}),
+    },
   });
 }
 
-export function applicationSubmitted(applicationId: string, occurredAt: Date) {
+/** One case's transitions in order, each `from` the previous `to`: [action, to, at, extra] tuples. */
+export function caseFlow(caseNumber: string, steps: [string, CaseTransitioned['payload']['to'], Date, Partial<TransitionOpts>?][], base: TransitionOpts = {}) {
+  const ids = { caseId: base.caseId ?? randomUUID(), applicationId: base.applicationId ?? randomUUID() };
+  let from: CaseTransitioned['payload']['from'] = null;
+  return steps.map(([action, to, at, extra]) => {
+    const m = caseTransitioned(caseNumber, action, to, at, { ...base, ...ids, from, ...extra });
+    from = to;
+    return m;
+  });
+}
+
+export function itemPublished(code: string, o: { promisedDays?: number; department?: string; departmentName?: string; hall?: string; online?: boolean; workflow?: ItemPublished['payload']['workflow']; publishedAt?: Date; version?: number; status?: 'published' | 'retired' } = {}) {
+  const at = o.publishedAt ?? new Date('2026-01-05T01:00:00Z');
+  return buildMessage('catalog.item.published', {
+    zone: 'extranet', correlationId: `${code}@${o.version ?? 1}`, occurredAt: at,
+    payload: {
+      code, version: o.version ?? 1, name: `测试事项 ${code}`, powerType: '行政许可', department: o.department ?? 'gy-wjw', departmentName: o.departmentName ?? '涡阳县卫健委',
+      hall: o.hall ?? '涡阳县政务服务中心', level: '县级', promisedDays: o.promisedDays ?? 5, statutoryDays: 20, guide: {}, formSchema: {}, materials: [],
+      publishedAt: at.toISOString(), online: o.online ?? true, ...(o.workflow ? { workflow: o.workflow } : {}), ...(o.status ? { status: o.status, ...(o.status === 'retired' ? { retiredAt: at.toISOString() } : {}) } : {}),
+    },
+  });
+}
+
+export function evaluation(caseNumber: string, level: number, evaluatedAt: Date, o: { department?: string; itemCode?: string; comment?: string } = {}) {
+  const applicationId = randomUUID();
+  return buildMessage('evaluation.submitted', {
+    zone: 'internet', correlationId: applicationId, occurredAt: evaluatedAt,
+    payload: { evaluationId: randomUUID(), applicationId, caseNumber, itemCode: o.itemCode ?? 'T-ITEM-002', department: o.department ?? 'gy-wjw', level, ...(o.comment ? { comment: o.comment } : {}), evaluatedAt: evaluatedAt.toISOString() },
+  });
+}
+
+/** A China-time instant: cst('2026-10-10 10:00'). */
+export const cst = (s: string) => new Date(`${s.replace(' ', 'T')}:00+08:00`);
+
+export function applicationSubmitted(applicationId: string, occurredAt: Date, itemCode = 'T-ITEM-002') {
   return buildMessage('application.submitted', {
     zone: 'internet', correlationId: applicationId, occurredAt,
-    payload: { applicationId, receiptNo: 'SB2026112600000001', itemCode: 'T-ITEM-002', itemVersion: 1, applicant: { accountId: randomUUID(), name: '周梦婕', kind: 'person' }, form: {}, materials: [], submittedAt: occurredAt.toISOString() },
+    payload: { applicationId, receiptNo: 'SB2026112600000001', itemCode, itemVersion: 1, applicant: { accountId: randomUUID(), name: '周梦婕', kind: 'person' }, form: {}, materials: [], submittedAt: occurredAt.toISOString() },
   });
 }
 

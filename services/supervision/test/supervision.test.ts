@@ -49,7 +49,7 @@ describe('supervision', () => {
     ['reject', 'rejected', '受理'],
     ['deny', 'denied', '审批过程'],
     // An action the stage table does not know yet is still recorded, just without a stage.
-    ['withdraw', 'received', null],
+    ['pay', 'payment_pending', null],
   ] as const)('should file a %s transition under stage %s', async (action, to, stage) => {
     const m = caseTransitioned(newCaseNumber(), action, to, new Date());
     await h.publish(m);
