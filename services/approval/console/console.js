@@ -1,7 +1,10 @@
-// The staff console (审批工作台): task inbox of the clerk's department, case detail and actions, over
-// approval's API (same origin) and the staff identity realm (under /auth/ behind the extranet ingress).
+// The staff console (审批工作台): my task inbox by position with deadline colours, claiming, case
+// detail (form, materials with preview, history, workflow position), actions with confirmation and
+// required reasons, supplement and special-procedure dialogs, case search and the department view
+// for admins; over approval's API (same origin) and the staff identity realm (under /auth/).
 const main = document.getElementById('main');
 const who = document.getElementById('who');
+const nav = document.getElementById('nav');
 const logoutButton = document.getElementById('logout');
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const session = {
@@ -10,7 +13,24 @@ const session = {
   set(t, p) { sessionStorage.setItem('staff-token', t); sessionStorage.setItem('staff-principal', JSON.stringify(p)); },
   clear() { sessionStorage.removeItem('staff-token'); sessionStorage.removeItem('staff-principal'); },
 };
-const POSITIONS = { acceptance: '受理岗', review: '审查岗', approval: '审批岗' };
+const POSITIONS = { acceptance: '受理岗', review: '审查岗', approval: '审批岗', decision: '决定岗', inspection: '现场勘查岗', expert: '专家评审', hearing: '听证', delivery: '送达岗', system: '系统自动' };
+const KINDS = { accept: '受理', review: '审查', decision: '决定', payment: '缴费', complete: '办结' };
+const TASK_STATUS = { open: '待签收', claimed: '已签收', done: '已完成', skipped: '已跳过', cancelled: '已取消', waiting: '等待中' };
+const DEADLINE = { overdue: ['已超期', 'red'], due_soon: ['即将到期', 'amber'], on_time: ['正常', 'green'] };
+const OUTCOME = { accept: '受理', reject: '不予受理', pass: '同意', refuse: '不同意', approve: '准予许可', deny: '不予许可', complete: '办结', skipped: '跳过', paid: '已缴费' };
+const ACTIONS = {
+  accept: [['accept', '受理', false], ['reject', '不予受理', true]],
+  review: [['pass', '同意', false], ['refuse', '不同意', true]],
+  decision: [['approve', '审批通过', false], ['deny', '不予许可', true]],
+  complete: [['complete', '办结', false]],
+};
+const ACTION_TEXT = {
+  receive: '网上受理', accept: '受理', reject: '不予受理', review: '审查意见', approve: '审批通过', deny: '不予许可', complete: '办结', claim: '签收', release: '退回待签',
+  reassign: '改派', delegate: '委托', supplement_request: '补交告知', supplement_receive: '补交受理', special_procedure_start: '特别程序申请', special_procedure_finish: '特别程序结果',
+  withdraw: '申请人撤回', withdraw_refused: '撤回申请（已决定，未准）', payment_request: '待缴费', pay: '已缴费', skip_step: '跳过环节', certificate_request: '申请制证', supplement_unexpected: '收到补交材料',
+};
+const PAGE_SIZE = 20;
+const isAdmin = () => (session.principal?.roles ?? []).includes('dept_admin');
 
 async function api(method, path, body) {
   const headers = {};
@@ -21,11 +41,14 @@ async function api(method, path, body) {
   if (res.status === 401) { session.clear(); location.hash = '#/login'; }
   return { ok: res.ok, status: res.status, data };
 }
+const problemText = (r) => `${r.data?.title ?? '操作失败'}${r.data?.detail ? `：${r.data.detail}` : ''}`;
 function render(html) { main.innerHTML = html; main.focus(); }
 function showWho() {
   const p = session.principal;
-  who.textContent = p ? `${p.name}（${(p.positions ?? []).map((x) => POSITIONS[x] ?? x).join('、')}）` : '';
+  who.textContent = p ? `${p.name}（${(p.positions ?? []).map((x) => POSITIONS[x] ?? x).join('、') || (isAdmin() ? '部门管理员' : '')}）` : '';
   logoutButton.hidden = !p;
+  nav.hidden = !p;
+  document.getElementById('nav-dept').hidden = !isAdmin();
 }
 logoutButton.addEventListener('click', () => { session.clear(); showWho(); location.hash = '#/login'; });
 
@@ -43,55 +66,224 @@ function login() {
   });
 }
 
-const TABS = [['received', '待受理'], ['accepted', '待审批'], ['completed', '已办结'], ['', '全部']];
+const deadlineBadge = (level, remaining, dueDate) => {
+  if (!level) return '—';
+  const [text, cls] = DEADLINE[level];
+  const left = remaining < 0 ? `超期 ${-remaining} 个工作日` : remaining === 0 ? '今日到期' : `剩余 ${remaining} 个工作日`;
+  return `<span class="deadline ${cls}">${text}</span> <span class="muted">${esc(left)}（${esc(dueDate)}）</span>`;
+};
+function pager(total, page, base) {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const link = (p, t) => `<a href="${base}${base.includes('?') ? '&' : '?'}page=${p}">${t}</a>`;
+  return `<nav class="pager" aria-label="分页">共 ${total} 条 · 第 ${page}/${pages} 页 ${page > 1 ? link(page - 1, '上一页') : ''} ${page < pages ? link(page + 1, '下一页') : ''}</nav>`;
+}
+const pageOf = (query) => Math.max(1, Number(new URLSearchParams(query).get('page') ?? 1) || 1);
+
 async function inbox(query) {
   if (!session.token) return login();
-  const status = new URLSearchParams(query).get('status') ?? 'received';
-  const r = await api('GET', `/v1/cases?pageSize=50${status ? `&status=${status}` : ''}`);
-  const rows = r.data?.items ?? [];
-  render(`<h1>我的待办</h1><nav class="tabs" aria-label="办件状态">${TABS.map(([s, t]) => `<a href="#/?status=${s}" ${s === status ? 'aria-current="page"' : ''}>${t}</a>`).join('')}</nav>
-    <table><thead><tr><th>办件编号</th><th>事项</th><th>申请人</th><th>状态</th><th>收件时间</th></tr></thead><tbody>
-    ${rows.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.applicantName)}</td><td>${esc(c.statusText)}</td><td>${new Date(c.receivedAt).toLocaleString('zh-CN')}</td></tr>`).join('') || '<tr><td colspan="5">暂无办件</td></tr>'}
-    </tbody></table><p>共 ${r.data?.total ?? 0} 件</p>`);
+  const page = pageOf(query);
+  const mine = new URLSearchParams(query).get('mine') === 'true';
+  const r = await api('GET', `/v1/tasks?pageSize=${PAGE_SIZE}&page=${page}${mine ? '&mine=true' : ''}`);
+  if (!r.ok) return render(`<p class="alert" role="alert">${esc(problemText(r))}</p>`);
+  const rows = r.data.items;
+  render(`<h1>我的待办</h1><nav class="tabs" aria-label="待办范围"><a href="#/" ${mine ? '' : 'aria-current="page"'}>岗位待办</a><a href="#/?mine=true" ${mine ? 'aria-current="page"' : ''}>已签收</a></nav>
+    <div class="scroll"><table><caption class="sr-only">待办任务，按到期时间排序</caption><thead><tr><th>办件编号</th><th>事项</th><th>申请人</th><th>环节</th><th>期限</th><th>办件状态</th><th>操作</th></tr></thead><tbody>
+    ${rows.map((t) => `<tr class="row-${t.deadline}"><td><a href="#/case/${t.caseId}">${esc(t.caseNumber)}</a></td><td>${esc(t.itemName)}</td><td>${esc(t.applicantName)}</td>
+      <td>${esc(t.stepName)}<br><span class="muted">${esc(POSITIONS[t.position] ?? t.position)}</span></td><td>${deadlineBadge(t.deadline, t.remainingDays, t.dueDate)}</td><td>${esc(t.caseStatusText)}</td>
+      <td>${t.status === 'open' ? `<button type="button" data-claim="${t.taskId}">签收</button>` : `已签收${t.assigneeName ? `：${esc(t.assigneeName)}` : ''}`}</td></tr>`).join('') || '<tr><td colspan="7">暂无待办</td></tr>'}
+    </tbody></table></div>${pager(r.data.total, page, mine ? '#/?mine=true' : '#/')}<p id="inbox-msg" role="status"></p>`);
+  for (const b of main.querySelectorAll('button[data-claim]')) {
+    b.addEventListener('click', async () => {
+      const res = await api('POST', `/v1/tasks/${b.dataset.claim}/claim`);
+      if (!res.ok) { document.getElementById('inbox-msg').textContent = problemText(res); return; }
+      inbox(query);
+    });
+  }
 }
 
-const ACTIONS = {
-  received: [['accept', '受理', false], ['reject', '不予受理', true]],
-  accepted: [['approve', '审批通过', false], ['deny', '不予许可', true]],
+const STATUS_TEXT = {
+  received: '待受理', accepted: '已受理', rejected: '不予受理', approved: '审批通过', denied: '不予许可', completed: '已办结', under_review: '审查中', supplement_requested: '补交告知',
+  supplement_received: '补交受理', special_procedure: '特别程序中', special_procedure_done: '特别程序结束', payment_pending: '待缴费', paid: '已缴费', withdrawn: '已撤回',
 };
+const STATUSES = [['', '全部状态'], ['received', '待受理'], ['accepted', '已受理'], ['under_review', '审查中'], ['supplement_requested', '补交告知'], ['special_procedure', '特别程序中'], ['payment_pending', '待缴费'], ['approved', '审批通过'], ['completed', '已办结'], ['denied', '不予许可'], ['rejected', '不予受理'], ['withdrawn', '已撤回']];
+async function search(query) {
+  if (!session.token) return login();
+  const params = new URLSearchParams(query);
+  const q = params.get('q') ?? '', status = params.get('status') ?? '', page = pageOf(query);
+  const r = await api('GET', `/v1/cases?pageSize=${PAGE_SIZE}&page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}${status ? `&status=${status}` : ''}`);
+  const rows = r.data?.items ?? [];
+  render(`<h1>办件查询</h1><form id="search" class="inline" role="search"><label for="q">关键词（办件编号、申请人、事项、表单内容）</label><input id="q" value="${esc(q)}">
+    <label for="status">状态</label><select id="status">${STATUSES.map(([v, t]) => `<option value="${v}" ${v === status ? 'selected' : ''}>${t}</option>`).join('')}</select><button type="submit">查询</button></form>
+    <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>申请人</th><th>状态</th><th>期限</th><th>收件时间</th></tr></thead><tbody>
+    ${rows.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.applicantName)}</td><td>${esc(c.statusText)}</td><td>${deadlineBadge(c.deadline, c.remainingDays, c.dueDate)}</td><td>${new Date(c.receivedAt).toLocaleString('zh-CN')}</td></tr>`).join('') || '<tr><td colspan="6">没有符合条件的办件</td></tr>'}
+    </tbody></table></div>${pager(r.data?.total ?? 0, page, `#/search?q=${encodeURIComponent(q)}&status=${status}`)}`);
+  document.getElementById('search').addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/search?q=${encodeURIComponent(document.getElementById('q').value.trim())}&status=${document.getElementById('status').value}`;
+  });
+}
+
+async function department(query) {
+  if (!session.token) return login();
+  const page = pageOf(query);
+  const r = await api('GET', `/v1/department/tasks?pageSize=${PAGE_SIZE}&page=${page}`);
+  if (!r.ok) return render(`<p class="alert" role="alert">${esc(problemText(r))}</p>`);
+  render(`<h1>部门待办总览</h1><p class="muted">改派：交给本岗位其他人员或退回岗位待签；委托：交给指定人员代为办理。均需填写理由并记录在案。</p>
+    <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>环节</th><th>期限</th><th>办理人</th><th>操作</th></tr></thead><tbody>
+    ${r.data.items.map((t) => `<tr><td><a href="#/case/${t.caseId}">${esc(t.caseNumber)}</a></td><td>${esc(t.itemName)}</td><td>${esc(t.stepName)}（${esc(POSITIONS[t.position] ?? t.position)}）</td>
+      <td>${deadlineBadge(t.deadline, t.remainingDays, t.dueDate)}</td><td>${t.assigneeName ? `${esc(t.assigneeName)}${t.delegated ? '（委托）' : ''}` : '待签收'}</td>
+      <td><button type="button" data-assign="${t.taskId}">改派/委托</button></td></tr>`).join('') || '<tr><td colspan="6">本部门暂无待办</td></tr>'}
+    </tbody></table></div>${pager(r.data.total, page, '#/department')}
+    <dialog id="assign-dialog" aria-labelledby="assign-title"><form id="assign-form" method="dialog"><h2 id="assign-title">改派或委托</h2>
+      <fieldset><legend>方式</legend><label><input type="radio" name="mode" value="reassign" checked> 改派</label><label><input type="radio" name="mode" value="delegate"> 委托</label></fieldset>
+      <label for="assignee-id">人员账号编号（改派时留空则退回岗位待签）</label><input id="assignee-id"><label for="assignee-name">人员姓名</label><input id="assignee-name">
+      <label for="assign-reason">理由（必填）</label><textarea id="assign-reason" rows="2" required></textarea><p id="assign-error" class="alert" role="alert"></p>
+      <button type="submit" value="ok">确定</button><button type="button" class="secondary" id="assign-cancel">取消</button></form></dialog>`);
+  const dialog = document.getElementById('assign-dialog');
+  let taskId = null;
+  for (const b of main.querySelectorAll('button[data-assign]')) b.addEventListener('click', () => { taskId = b.dataset.assign; dialog.showModal(); });
+  document.getElementById('assign-cancel').addEventListener('click', () => dialog.close());
+  document.getElementById('assign-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const mode = dialog.querySelector('input[name=mode]:checked').value;
+    const id = document.getElementById('assignee-id').value.trim(), name = document.getElementById('assignee-name').value.trim(), reason = document.getElementById('assign-reason').value.trim();
+    const err = document.getElementById('assign-error');
+    if (reason.length < 2) { err.textContent = '请填写理由'; return; }
+    if ((mode === 'delegate' || id) && (!id || !name)) { err.textContent = '请填写人员账号编号和姓名'; return; }
+    const res = await api('POST', `/v1/tasks/${taskId}/${mode}`, { reason, ...(id ? { assignee: { id, name } } : {}) });
+    if (!res.ok) { err.textContent = problemText(res); return; }
+    dialog.close();
+    department(query);
+  });
+}
+
+/** Fetches a material with the token and shows it (images inline, PDFs in an embedded viewer). */
+async function preview(caseId, index, m, target) {
+  const res = await fetch(`/v1/cases/${caseId}/materials/${index}`, { headers: { authorization: `Bearer ${session.token}` } });
+  if (!res.ok) { target.textContent = '材料文件无法打开'; return; }
+  const url = URL.createObjectURL(await res.blob());
+  if (m.contentType.startsWith('image/')) target.innerHTML = `<img src="${url}" alt="${esc(m.fileName)}" class="preview">`;
+  else if (m.contentType === 'application/pdf') target.innerHTML = `<object data="${url}" type="application/pdf" class="preview pdf" aria-label="${esc(m.fileName)}"><a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a></object>`;
+  else target.innerHTML = `<a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a>`;
+}
+
+function workflowPosition(c) {
+  const byStep = new Map(c.tasks.map((t) => [t.stepKey, t]));
+  const current = c.tasks.filter((t) => ['open', 'claimed', 'waiting'].includes(t.status)).map((t) => t.stepKey);
+  const list = c.workflow.map((s) => {
+    const t = byStep.get(s.key);
+    const state = t ? TASK_STATUS[t.status] ?? t.status : '未开始';
+    return `<li class="${current.includes(s.key) ? 'current' : ''}">${esc(s.name)}（${esc(s.departmentName)} · ${esc(POSITIONS[s.position] ?? s.position)} · ${esc(KINDS[s.kind] ?? s.kind)}）：<strong>${esc(state)}</strong>${t?.assigneeName ? ` · ${esc(t.assigneeName)}` : ''}${t?.outcome ? ` · ${esc(OUTCOME[t.outcome] ?? t.outcome)}` : ''}${t?.opinion ? `：${esc(t.opinion)}` : ''}${t && ['open', 'claimed'].includes(t.status) ? ` · ${deadlineBadge(t.deadline, t.remainingDays, t.dueDate)}` : ''}</li>`;
+  }).join('');
+  const chart = c.flowchartSvg && c.flowchartSvg.startsWith('<svg') ? `<div class="flowchart" id="flowchart">${c.flowchartSvg}</div>` : '';
+  return { html: `${chart}<ol class="steps" aria-label="办理环节">${list}</ol>`, current };
+}
+
 async function caseDetail(id) {
   if (!session.token) return login();
   const r = await api('GET', `/v1/cases/${encodeURIComponent(id)}`);
-  if (!r.ok) return render(`<p class="alert">${esc(r.data?.title ?? '办件不存在')}</p>`);
+  if (!r.ok) return render(`<p class="alert" role="alert">${esc(r.data?.title ?? '办件不存在')}</p><p><a href="#/">返回待办</a></p>`);
   const c = r.data;
-  const actions = ACTIONS[c.status] ?? [];
-  render(`<h1>${esc(c.caseNumber)} · ${esc(c.itemName)}</h1><p>状态：<strong id="case-status">${esc(c.statusText)}</strong></p>
-    <h2>申请表</h2><dl>${Object.entries(c.form).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
-    <h2>申请材料</h2><ul>${c.materials.map((m) => `<li>${esc(m.fileName)} <span>(${esc(m.contentType)}, ${m.size} 字节, SHA-256 ${esc(m.sha256.slice(0, 12))}…)</span></li>`).join('') || '<li>无</li>'}</ul>
-    <h2>办理记录</h2><ol>${c.history.map((h) => `<li>${new Date(h.at).toLocaleString('zh-CN')} ${esc(h.actorName)}：${esc(h.action)} → ${esc(h.to)}${h.reason ? `（${esc(h.reason)}）` : ''}</li>`).join('')}</ol>
-    ${actions.length ? `<form id="act"><label for="reason">意见或理由</label><textarea id="reason" rows="3"></textarea>
-      <p id="act-error" class="alert" role="alert"></p>${actions.map(([a, t, needsReason]) => `<button type="button" data-action="${a}" data-reason="${needsReason}" class="${needsReason ? 'danger' : ''}">${t}</button>`).join('')}</form>` : ''}
+  const mine = c.tasks.filter((t) => t.mayAct);
+  const task = mine.find((t) => t.status === 'claimed') ?? mine[0];
+  const pos = workflowPosition(c);
+  const paused = ['supplement_requested', 'special_procedure', 'payment_pending'].includes(c.status);
+  const actions = task && !paused ? ACTIONS[task.kind] ?? [] : [];
+  const canPause = task && !paused && ['received', 'accepted', 'under_review', 'supplement_received', 'special_procedure_done'].includes(c.status);
+  render(`<h1>${esc(c.caseNumber)} · ${esc(c.itemName)}</h1>
+    <p>状态：<strong id="case-status">${esc(c.statusText)}</strong>${c.paused ? '（暂停计时）' : ''} · 承诺时限 ${c.promisedDays} 个工作日 · ${deadlineBadge(c.deadline, c.remainingDays, c.dueDate)}${c.pausedDays ? ` · 已暂停 ${c.pausedDays} 个工作日` : ''}</p>
+    ${c.pending ? `<p class="notice">${c.pending.kind === 'supplement' ? `补交告知：${esc(c.pending.materials.map((m) => m.name).join('、'))}` : `${esc(c.pending.name)}：至 ${esc(c.pending.dueDate)}`}</p>` : ''}
+    <section aria-labelledby="h-actions">${task ? `<h2 id="h-actions">办理：${esc(task.stepName)}</h2>
+      ${task.status === 'open' ? `<p><button type="button" id="claim">签收此任务</button></p>` : `<p class="muted">已由 ${esc(task.assigneeName)} 签收</p>`}
+      ${actions.length ? `<form id="act"><label for="reason">意见或理由（不同意、不予受理、不予许可时必填）</label><textarea id="reason" rows="3"></textarea>
+      <p id="act-error" class="alert" role="alert"></p>${actions.map(([a, t, needsReason]) => `<button type="button" data-action="${a}" data-reason="${needsReason}" class="${needsReason ? 'danger' : ''}">${t}</button>`).join('')}</form>` : paused ? '<p class="muted">办件暂停中，恢复后方可继续办理。</p>' : ''}
+      <p>${canPause ? '<button type="button" id="open-supplement" class="secondary">补交告知</button>' : ''}${canPause && c.status !== 'received' ? '<button type="button" id="open-special" class="secondary">特别程序</button>' : ''}
+      ${c.status === 'special_procedure' ? '<button type="button" id="open-finish" class="secondary">特别程序结束</button>' : ''}</p>` : '<h2 id="h-actions" class="sr-only">办理</h2><p class="muted">您当前没有此办件的待办环节。</p>'}</section>
+    <h2>办理流程</h2>${pos.html}
+    <h2>申请表</h2><dl>${Object.entries(c.form).map(([k, v]) => `<dt>${esc(c.fieldLabels?.[k] ?? k)}</dt><dd>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`).join('')}</dl>
+    <h2>申请材料</h2><ul class="materials">${c.materials.map((m, i) => `<li>${esc(m.fileName)} <span class="muted">(${esc(m.contentType)}, ${m.size} 字节${m.supplementedAt ? '，补交' : ''})</span> <button type="button" class="secondary" data-preview="${i}">预览</button><div id="preview-${i}"></div></li>`).join('') || '<li>无</li>'}</ul>
+    <h2>办理记录</h2><div class="scroll"><table><thead><tr><th>时间</th><th>环节</th><th>操作</th><th>办理人</th><th>状态</th><th>意见/理由</th></tr></thead><tbody>
+    ${c.history.map((h) => `<tr><td>${new Date(h.at).toLocaleString('zh-CN')}</td><td>${esc(h.stage ?? '')}</td><td>${esc(ACTION_TEXT[h.action] ?? h.action)}</td><td>${esc(h.actorName)}</td><td>${esc(STATUS_TEXT[h.to] ?? h.to)}</td><td>${esc(h.reason ?? '')}</td></tr>`).join('')}
+    </tbody></table></div>
+    <dialog id="supplement-dialog" aria-labelledby="supplement-title"><form id="supplement-form"><h2 id="supplement-title">补交告知（一次性告知所缺材料）</h2>
+      <fieldset><legend>所缺材料</legend>${(c.itemMaterials ?? []).map((m, i) => `<label><input type="checkbox" name="missing" value="${i}"> ${esc(m.name)}</label>`).join('')}</fieldset>
+      <label for="supplement-note">补正说明（必填）</label><textarea id="supplement-note" rows="3"></textarea><p id="supplement-error" class="alert" role="alert"></p>
+      <button type="submit">发送补交告知</button><button type="button" class="secondary" data-close>取消</button></form></dialog>
+    <dialog id="special-dialog" aria-labelledby="special-title"><form id="special-form"><h2 id="special-title">特别程序</h2>
+      <label for="special-kind">程序</label><select id="special-kind"><option value="hearing">听证</option><option value="expert_review">专家评审</option><option value="inspection">现场勘验</option></select>
+      <label for="special-days">时限（工作日）</label><input id="special-days" type="number" min="1" max="365" value="10">
+      <label for="special-reason">理由（必填）</label><textarea id="special-reason" rows="3"></textarea><p id="special-error" class="alert" role="alert"></p>
+      <button type="submit">启动特别程序</button><button type="button" class="secondary" data-close>取消</button></form></dialog>
+    <dialog id="finish-dialog" aria-labelledby="finish-title"><form id="finish-form"><h2 id="finish-title">特别程序结果</h2>
+      <label for="finish-result">结果（必填）</label><textarea id="finish-result" rows="3"></textarea><p id="finish-error" class="alert" role="alert"></p>
+      <button type="submit">确认结果</button><button type="button" class="secondary" data-close>取消</button></form></dialog>
     <p><a href="#/">返回待办</a></p>`);
+
+  for (const g of main.querySelectorAll('#flowchart g[data-step]')) if (pos.current.includes(g.getAttribute('data-step'))) g.classList.add('current-step');
+  for (const b of main.querySelectorAll('button[data-preview]')) b.addEventListener('click', () => preview(c.caseId, Number(b.dataset.preview), c.materials[Number(b.dataset.preview)], document.getElementById(`preview-${b.dataset.preview}`)));
+  for (const b of main.querySelectorAll('dialog [data-close]')) b.addEventListener('click', () => b.closest('dialog').close());
+  const reload = () => caseDetail(id);
+  document.getElementById('claim')?.addEventListener('click', async () => {
+    const res = await api('POST', `/v1/tasks/${task.taskId}/claim`);
+    if (!res.ok) { alert(problemText(res)); }
+    reload();
+  });
   for (const b of main.querySelectorAll('button[data-action]')) {
     b.addEventListener('click', async () => {
       const reason = document.getElementById('reason').value.trim();
       const needsReason = b.dataset.reason === 'true';
-      if (needsReason && reason.length < 2) { document.getElementById('act-error').textContent = '请填写理由'; return; }
+      if (needsReason && reason.length < 2) { document.getElementById('act-error').textContent = '请填写理由'; document.getElementById('reason').focus(); return; }
       if (!confirm(`确认“${b.textContent}”？`)) return;
-      const body = needsReason ? { reason } : reason ? { opinion: reason } : {};
-      const res = await api('POST', `/v1/cases/${encodeURIComponent(id)}/${b.dataset.action}`, body);
-      if (!res.ok) { document.getElementById('act-error').textContent = `${res.data?.title ?? '操作失败'}${res.data?.detail ? `：${res.data.detail}` : ''}`; return; }
-      caseDetail(id);
+      const res = await api('POST', `/v1/tasks/${task.taskId}/complete`, { outcome: b.dataset.action, ...(reason ? { opinion: reason } : {}) });
+      if (!res.ok) { document.getElementById('act-error').textContent = problemText(res); return; }
+      reload();
     });
   }
+  const wire = (openId, dialogId, formId, submit) => {
+    const dialog = document.getElementById(dialogId);
+    document.getElementById(openId)?.addEventListener('click', () => dialog.showModal());
+    document.getElementById(formId).addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const err = await submit();
+      if (err) { dialog.querySelector('.alert').textContent = err; return; }
+      dialog.close();
+      reload();
+    });
+  };
+  wire('open-supplement', 'supplement-dialog', 'supplement-form', async () => {
+    const picked = [...main.querySelectorAll('input[name=missing]:checked')].map((x) => c.itemMaterials[Number(x.value)]);
+    const note = document.getElementById('supplement-note').value.trim();
+    if (!picked.length) return '请勾选所缺材料';
+    if (note.length < 2) return '请填写补正说明';
+    if (!confirm('确认发送补交告知？办理时限将暂停计算。')) return '已取消';
+    const res = await api('POST', `/v1/cases/${c.caseId}/supplement`, { materials: picked.map((m) => ({ materialCode: m.code, name: m.name })), note });
+    return res.ok ? null : problemText(res);
+  });
+  wire('open-special', 'special-dialog', 'special-form', async () => {
+    const reason = document.getElementById('special-reason').value.trim();
+    if (reason.length < 2) return '请填写理由';
+    if (!confirm('确认启动特别程序？办理时限将暂停计算。')) return '已取消';
+    const res = await api('POST', `/v1/cases/${c.caseId}/special-procedure`, { kind: document.getElementById('special-kind').value, limitDays: Number(document.getElementById('special-days').value), reason });
+    return res.ok ? null : problemText(res);
+  });
+  wire('open-finish', 'finish-dialog', 'finish-form', async () => {
+    const result = document.getElementById('finish-result').value.trim();
+    if (result.length < 2) return '请填写结果';
+    if (!confirm('确认特别程序结束？办理时限恢复计算。')) return '已取消';
+    const res = await api('POST', `/v1/cases/${c.caseId}/special-procedure/finish`, { result });
+    return res.ok ? null : problemText(res);
+  });
 }
 
 function route() {
   showWho();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const parts = (path || '/').split('/').filter(Boolean);
+  for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${parts[0] ?? ''}`);
   if (parts[0] === 'login') return login();
   if (parts[0] === 'case') return caseDetail(decodeURIComponent(parts[1]));
+  if (parts[0] === 'search') return search(query);
+  if (parts[0] === 'department') return department(query);
   return inbox(query);
 }
 window.addEventListener('hashchange', route);

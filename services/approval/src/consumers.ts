@@ -1,13 +1,16 @@
 /**
- * Approval's consumers: item publications (OUT stream of the extranet, for the item's department
- * and certificate type), inbound applications (IN), and certificate issuance (X) which completes
- * the case. An application whose item version is not known yet is retried (nak), never dropped.
+ * Approval's consumers: item publications (OUT stream of the extranet), inbound applications,
+ * supplements and withdrawals (IN), and certificate issuance (X) which completes the case. Each
+ * message is handled once (inbox); an application whose item version is not known yet, or a
+ * supplement or withdrawal whose case does not exist yet, is retried (nak), never dropped.
  */
 import { consume, handleOnce } from '@hall/messaging';
 import type { ServiceContext } from '@hall/service';
-import type { ApplicationSubmitted, CertificateIssued, ItemPublished } from '@hall/contracts';
+import type { ApplicationSubmitted, ApplicationSupplemented, ApplicationWithdrawn, CertificateIssued, ItemPublished } from '@hall/contracts';
 import type { Db } from './db.js';
-import { caseRepository, SYSTEM, TransitionError } from './cases.js';
+import { caseRepository } from './cases.js';
+import { createCase, receiveSupplement, withdraw, certificateIssued } from './engine.js';
+import { startPaymentConsumers } from './payment-orders.js';
 
 export class ItemNotYetKnown extends Error {}
 
@@ -21,26 +24,29 @@ export async function startConsumers(ctx: ServiceContext<unknown, Db>): Promise<
     nc: ctx.nc, stream: 'IN', durable: 'approval', filterSubjects: ['hall.in.application.submitted'], logger: ctx.logger, concurrency: 8,
     handler: async (m) => {
       await handleOnce(ctx.prisma, 'approval', m.id, async (tx) => {
-        const created = await cases.createFromApplication(tx, m as ApplicationSubmitted);
+        const created = await createCase(tx, m as ApplicationSubmitted);
         if (!created) throw new ItemNotYetKnown(`item ${(m as ApplicationSubmitted).payload.itemCode} not yet published here`);
       });
       ctx.outbox.notify();
     },
   });
-  const certificates = await consume({
-    nc: ctx.nc, stream: 'X', durable: 'approval-certificates', filterSubjects: ['hall.x.certificate.issued'], logger: ctx.logger,
+  // One durable per subject (the zone's nats-server may predate multi-subject filters).
+  const fromApplicant = (durable: string, subject: string, handle: (tx: Parameters<Parameters<typeof handleOnce>[3]>[0], m: unknown) => Promise<unknown>) => consume({
+    nc: ctx.nc, stream: 'IN', durable, filterSubjects: [subject], logger: ctx.logger,
     handler: async (m) => {
-      const p = (m as CertificateIssued).payload;
-      await handleOnce(ctx.prisma, 'approval-certificates', m.id, async (tx) => {
-        try {
-          await cases.transition({ caseId: p.caseId, from: ['approved'], to: 'completed', action: 'complete', actor: SYSTEM, certificateId: p.certificateId }, tx);
-        } catch (err) {
-          // A case already completed (e.g. a re-issued certificate) needs no second completion.
-          if (!(err instanceof TransitionError && err.reason === 'invalid_transition')) throw err;
-        }
-      });
+      await handleOnce(ctx.prisma, durable, m.id, async (tx) => { await handle(tx as never, m); });
       ctx.outbox.notify();
     },
   });
-  return async () => { await Promise.all([catalog.stop(), inbound.stop(), certificates.stop()]); };
+  const supplements = await fromApplicant('approval-supplements', 'hall.in.application.supplemented', (tx, m) => receiveSupplement(tx as never, m as ApplicationSupplemented));
+  const withdrawals = await fromApplicant('approval-withdrawals', 'hall.in.application.withdrawn', (tx, m) => withdraw(tx as never, m as ApplicationWithdrawn));
+  const certificates = await consume({
+    nc: ctx.nc, stream: 'X', durable: 'approval-certificates', filterSubjects: ['hall.x.certificate.issued'], logger: ctx.logger,
+    handler: async (m) => {
+      await handleOnce(ctx.prisma, 'approval-certificates', m.id, async (tx) => { await certificateIssued(tx, (m as CertificateIssued).payload); });
+      ctx.outbox.notify();
+    },
+  });
+  const stopPayments = await startPaymentConsumers(ctx); // issue 13: payment.settled / payment.refunded
+  return async () => { await Promise.all([catalog.stop(), inbound.stop(), supplements.stop(), withdrawals.stop(), certificates.stop(), stopPayments()]); };
 }

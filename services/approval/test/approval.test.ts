@@ -59,7 +59,7 @@ describe('approval', () => {
     const done = await waitFor(async () => { const x = await h.svc.ctx.prisma.case.findUnique({ where: { id: c.id } }); return x?.status === 'completed' ? x : null; });
     expect(done.certificateId).toBe('1.2.156.3005.2.T.X.000001.1.A');
     const detail = (await h.svc.app.inject({ method: 'GET', url: `/v1/cases/${c.id}`, headers: { authorization: `Bearer ${clerk}` } })).json();
-    expect(detail.history.map((x: { action: string }) => x.action)).toEqual(['receive', 'accept', 'approve', 'complete']);
+    expect(detail.history.map((x: { action: string }) => x.action)).toEqual(['receive', 'accept', 'approve', 'certificate_request', 'complete']);
     expect(detail.history[1].actorName).toBe('王受理');
     const events = await outbox('case.transitioned', app.applicationId);
     expect(events.map((e) => e.payload.payload.action)).toEqual(['receive', 'accept', 'approve', 'complete']);

@@ -6,6 +6,8 @@ import { connectNats, createPublisher } from '@hall/messaging';
 import { buildMessage, type MessageType } from '@hall/contracts';
 import { createLogger } from '@hall/logging';
 import { definition } from '../src/app.js';
+import { DEMO_CATALOG } from '../../catalog/src/demo-catalog.js';
+import { waitFor } from '@hall/testkit';
 import type { Db } from '../src/db.js';
 
 export const ITEM = {
@@ -23,7 +25,7 @@ export function application(applicationId = randomUUID()) {
 export interface Harness { svc: RunningService<unknown, Db>; env: ServiceEnv; publish(as: string, type: MessageType, payload: unknown, zone?: 'internet' | 'extranet', id?: string): Promise<void>; close(): Promise<void> }
 
 export async function startApproval(): Promise<Harness> {
-  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'approval' });
+  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'approval', objectStore: true });
   const svc = (await startService(definition, env.env)) as unknown as RunningService<unknown, Db>;
   const conns = new Map<string, ReturnType<typeof createPublisher>>();
   const closers: (() => Promise<void>)[] = [];
@@ -45,3 +47,33 @@ export async function startApproval(): Promise<Harness> {
 }
 
 export { waitFor } from '@hall/testkit';
+
+/** The publication of a demo catalog item (services/catalog's seeds), as the catalog publishes it. */
+export function publicationOf(code: string, overrides: Record<string, unknown> = {}) {
+  const i = DEMO_CATALOG.find((x) => x.code === code);
+  if (!i) throw new Error(`demo item ${code} not found`);
+  const keep = ['code', 'version', 'name', 'powerType', 'department', 'departmentName', 'hall', 'level', 'promisedDays', 'statutoryDays', 'certificateType', 'guide', 'formSchema', 'materials', 'kind', 'online', 'visits', 'keywords', 'workflow', 'implementationCode'];
+  return { ...Object.fromEntries(Object.entries(i).filter(([k]) => keep.includes(k))), publishedAt: new Date().toISOString(), ...overrides } as typeof ITEM & Record<string, unknown>;
+}
+
+/** A staff token of the zone's issuer. */
+export const staffToken = (h: Harness, name: string, department: string, positions: string[], extra: Record<string, unknown> = {}) =>
+  h.env.token({ sub: `staff-${name}-${randomUUID().slice(0, 6)}`, name, roles: ['staff'], department, positions, region: '440400', ...extra });
+
+/** Calls the service as a staff member; returns status and JSON body. */
+export async function call(h: Harness, method: 'GET' | 'POST', url: string, token: string, body?: object): Promise<{ status: number; body: any }> {
+  const r = await h.svc.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : method === 'POST' ? { payload: {} } : {}) });
+  return { status: r.statusCode, body: r.json() };
+}
+
+/** Publishes an application for an item and waits for its case. */
+export async function submit(h: Harness, item: { code: string; version: number }, form: Record<string, unknown> = {}, materials: unknown[] = []) {
+  const app = { ...application(), itemCode: item.code, itemVersion: item.version, form, materials };
+  await h.publish('relay-in-receiver', 'application.submitted', app, 'internet');
+  const c = await waitFor(() => h.svc.ctx.prisma.case.findUnique({ where: { applicationId: app.applicationId } }), 20_000);
+  return { app, c };
+}
+
+/** The messages of a type the service wrote to its outbox for one application, oldest first. */
+export const outboxOf = (h: Harness, type: string, correlationId: string) =>
+  h.svc.ctx.prisma.$queryRawUnsafe<{ payload: any }[]>('SELECT payload FROM outbox WHERE type = $1 AND correlation_id = $2 ORDER BY seq', type, correlationId).then((r) => r.map((x) => x.payload.payload));

@@ -1,0 +1,129 @@
+/**
+ * The console in a real browser (Debian's Chromium via playwright-core), whole platform: an
+ * application for 再生育登记 submitted at the portal goes 受理 (window01) → 审查 (reviewer01) →
+ * 审批 (approver01) in the staff console, each from the clerk's own task inbox with its deadline,
+ * and the console shows it completed (办结) once the certificate is issued.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { type Browser, type Page } from 'playwright-core';
+import type { Platform } from '@hall/platform';
+import { ARTIFACTS, launchChromium, screenshot } from './src/browser.js';
+import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { call, login as apiLogin, eventually, TINY_PNG } from './src/client.js';
+
+const ITEM = '340621-WJW-XZQR-002'; // 再生育登记: 受理 → 审查 → 决定 → 办结 (birth-service-certificate)
+let platform: Platform;
+let running: TestPlatform | undefined;
+let browser: Browser;
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  running = await startTestPlatform('approvalui', 'info');
+  platform = running.platform;
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+}, 60_000);
+
+const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
+
+async function login(page: Page, username: string, displayName: string) {
+  await page.goto(`${platform.ingress.console}/#/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', 'Hall#2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`#who:has-text("${displayName}")`);
+}
+
+/** Reloads the inbox until the case shows up in it, then opens the case. */
+async function openFromInbox(page: Page, caseNumber: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.goto(`${platform.ingress.console}/#/`);
+    await page.waitForSelector('tbody');
+    const link = await page.$(`tbody a:has-text("${caseNumber}")`);
+    if (link) { await link.click(); return; }
+    if (Date.now() > deadline) { await shot(page, 'timeout-inbox'); throw new Error(`case ${caseNumber} never reached the inbox`); }
+    await page.waitForTimeout(500);
+  }
+}
+
+describe('staff console in a real browser', () => {
+  it('takes a portal application through 受理, 审查 and 审批 by three clerks to 办结', async () => {
+    // The applicant applies at the portal (its API), with the three required materials.
+    const portal = platform.url('declaration');
+    await eventually('item replica', async () => (await call('GET', `${portal}/v1/items/${ITEM}`)).status === 200, 60_000);
+    const citizen = await apiLogin(platform.url('identity-public'), 'zhoumengjie');
+    const materials = [];
+    for (const code of ['id-card', 'marriage-certificate', 'children-birth']) {
+      const up = await call('POST', `${portal}/v1/materials?itemCode=${ITEM}&materialCode=${code}&fileName=${code}.png`, { token: citizen, body: TINY_PNG, contentType: 'image/png' });
+      expect(up.status).toBe(201);
+      materials.push({ materialCode: code, materialId: up.body.materialId });
+    }
+    const receipt = await call('POST', `${portal}/v1/applications`, {
+      token: citizen, headers: { 'idempotency-key': `approval-ui-${randomUUID()}` },
+      json: { itemCode: ITEM, form: { applicantName: '周梦婕', idNumber: '341621199203150020', spouseName: '陶志强', existingChildren: 1, phone: '13800000001' }, materials },
+    });
+    expect(receipt.status).toBe(202);
+    const clerkToken = await apiLogin(platform.url('identity-staff'), 'window01');
+    const kase = await eventually('case in approval', async () => {
+      const r = await call('GET', `${platform.url('approval')}/v1/cases?q=${receipt.body.receiptNo}`, { token: clerkToken });
+      return r.body.items?.[0];
+    }, 60_000);
+
+    const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 900 } })).newPage();
+    page.on('dialog', (d) => void d.accept());
+
+    // 受理 by the window clerk, from the inbox with its deadline.
+    await login(page, 'window01', '王受理');
+    await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
+    expect(await page.textContent('tbody')).toContain('即将到期 剩余 1 个工作日'); // 受理: a limit of 1 working day
+    await shot(page, '01-inbox');
+    await page.click(`tbody a:has-text("${kase.caseNumber}")`);
+    await page.waitForSelector('#case-status:has-text("待受理")');
+    await page.click('button[data-preview="0"]');
+    await page.waitForSelector('#preview-0 img.preview');
+    await page.click('button[data-action=accept]');
+    await page.waitForSelector('#case-status:has-text("已受理")');
+    await shot(page, '02-accepted');
+
+    // 审查 by the reviewer: a refusal needs a reason; the reviewer agrees.
+    await page.click('#logout');
+    await login(page, 'reviewer01', '吴审查');
+    await openFromInbox(page, kase.caseNumber);
+    await page.waitForSelector('.steps li.current:has-text("审查")');
+    await page.click('button[data-action=refuse]');
+    await page.waitForSelector('#act-error:has-text("请填写理由")');
+    await page.fill('#reason', '材料齐全，符合再生育条件');
+    await page.click('button[data-action=pass]');
+    await page.waitForSelector('#case-status:has-text("审查中")');
+    await shot(page, '03-reviewed');
+
+    // 审批 by the approver; the certificate is issued and the case completes.
+    await page.click('#logout');
+    await login(page, 'approver01', '赵审批');
+    await openFromInbox(page, kase.caseNumber);
+    await page.fill('#reason', '同意');
+    await page.click('button[data-action=approve]');
+    await page.waitForSelector('#case-status:has-text("审批通过"), #case-status:has-text("已办结")');
+    const deadline = Date.now() + 45_000;
+    while (!(await page.textContent('#case-status'))?.includes('已办结')) {
+      if (Date.now() > deadline) { await shot(page, 'timeout-completed'); throw new Error('case never completed'); }
+      await page.waitForTimeout(500);
+      await page.reload();
+      await page.waitForSelector('#case-status');
+    }
+    const history = await page.textContent('table tbody');
+    for (const step of ['网上受理', '受理', '审查意见', '审批通过', '办结']) expect(history).toContain(step);
+    await shot(page, '04-completed');
+
+    // The search finds it as 已办结.
+    await page.goto(`${platform.ingress.console}/#/search?q=${kase.caseNumber}&status=completed`);
+    await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
+  }, 240_000);
+});
