@@ -18,9 +18,10 @@ import { ItemInput, validateItemInput, type InputError } from './item-input.js';
 import { BundleInput, composeBundle } from './bundles.js';
 import { calendarRepository } from './calendar-store.js';
 import { DEMO_CATALOG, DEMO_BUNDLE } from './demo-catalog.js';
+import { OpennessConfig, registerOpenness, seedOpenness, startOpenness } from './openness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CatalogConfig = extendConfig({});
+export const CatalogConfig = extendConfig({ ...OpennessConfig });
 
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('retired')]);
 const ItemView = Type.Object({
@@ -183,6 +184,7 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       const errors = validateYear(y);
       if (errors.length) throw new ProblemError(422, 'calendar_invalid', '工作日历有误', { detail: errors.join('；'), extra: { errors: errors.map((message) => ({ field: 'calendar', message })) } });
       await calendars.save(y, req.principal.sub);
+      ctx.outbox.notify();
       return { ...y, source: 'override' };
     });
     app.get('/v1/calendar/deadline', {
@@ -192,6 +194,19 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       const cal = await calendars.calendar();
       return { from: req.query.from, days: req.query.days, deadline: cal.addWorkingDays(req.query.from, req.query.days) };
     });
+    // 政务公开 (issue 13): articles, 结果公示 settings.
+    await registerOpenness(app, ctx);
+  },
+  async start(ctx) {
+    await startOpenness(ctx);
+    const calendars = calendarRepository(ctx.prisma);
+    const reannounce = async () => {
+      try { if (await calendars.announceAll()) ctx.outbox.notify(); } catch (err) { ctx.logger.error({ err }, 'calendar re-announcement failed; retried tomorrow'); }
+    };
+    await reannounce();
+    const daily = setInterval(() => void reannounce(), 24 * 3600 * 1000);
+    daily.unref();
+    ctx.onStop(() => clearInterval(daily));
   },
   async seed(ctx) {
     const items = itemRepository(ctx.prisma);
@@ -207,5 +222,6 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
     }
     ctx.outbox.notify();
     ctx.logger.info({ items: DEMO_CATALOG.length, published }, 'demo catalog seeded');
+    ctx.logger.info({ articles: await seedOpenness(ctx) }, 'demo 政务公开 articles seeded');
   },
 };

@@ -93,6 +93,16 @@ const SPECS: Spec[] = [
     legalBasis: '《安徽省人口与计划生育条例》', conditions: '已生育子女、依法申请再生育的夫妻，一方户籍在本县', fields: [['spouseName', '配偶姓名'], ['existingChildren', '现有子女数', 'int']], materials: [ID, ['marriage-certificate', '结婚证', true, 'copy', 'marriage-certificate'], ['children-birth', '现有子女出生医学证明', true, 'copy', 'birth-medical-certificate']] },
   { hall: GUOYANG, code: '340621-WJW-GGFW-003', name: '独生子女父母光荣证办理', powerType: '为民服务', dept: d(G.wjw), promised: 10, statutory: 20, cert: 'only-child-honor-certificate', keywords: ['光荣证', '独生子女'],
     legalBasis: '《安徽省人口与计划生育条例》第三十八条', conditions: '只生育一个子女并自愿不再生育的夫妻', fields: [['spouseName', '配偶姓名'], ['childName', '子女姓名']], materials: [ID, HH, ['only-child-pledge', '不再生育承诺书', true, 'original']] },
+  // Issue 13's fee example: a payment step (网上缴费) after the decision; the fee is read from 收费标准.
+  { hall: GUOYANG, code: '340621-WJW-GGFW-007', name: '出生医学证明补发', powerType: '为民服务', dept: d(G.wjw), promised: 5, statutory: 20, keywords: ['出生医学证明', '出生证', '补发'],
+    legalBasis: '《中华人民共和国母婴保健法》第二十三条；《出生医学证明管理办法》', conditions: '出生医学证明遗失或严重损毁，新生儿父母或监护人申请补发',
+    fees: '出生医学证明补发工本费10元；最低生活保障对象、特困供养人员、持证残疾人免缴', fields: [['childName', '新生儿姓名'], ['birthDate', '出生日期', 'date']], materials: [ID],
+    steps: [
+      { key: 'accept', name: '受理', position: 'acceptance', limitDays: 1 },
+      { key: 'decide', name: '审核决定', position: 'approval', limitDays: 3 },
+      { key: 'pay', name: '缴纳工本费', position: 'acceptance', limitDays: 5, kind: 'payment' },
+      { key: 'complete', name: '办结', position: 'delivery', limitDays: 1 },
+    ] },
   { hall: GUOYANG, code: '340621-MZJ-XZQR-001', name: '内地居民结婚登记', powerType: '行政确认', dept: d(G.mzj), promised: 0, statutory: 0, visits: 1, cert: 'marriage-certificate', keywords: ['结婚证', '婚姻登记', '领证'],
     legalBasis: '《中华人民共和国民法典》第一千零四十九条；《婚姻登记条例》第四条', conditions: '男女双方自愿结婚，达到法定婚龄，无配偶，双方须共同到场（网上预约）', fees: '不收费（工本费已取消）',
     fields: [['spouseName', '另一方姓名'], ['appointmentDate', '预约登记日期', 'date']], materials: [ID, HH, PHOTO] },

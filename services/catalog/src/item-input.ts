@@ -80,7 +80,7 @@ export function validateItemInput(d: ItemInput): InputError[] {
     if (m.maxSizeBytes > 50 * 1024 * 1024) errors.push({ field: `materials[${i}].maxSizeBytes`, message: `材料“${m.name}”的大小上限不能超过 50MB` });
   });
   errors.push(...formSchemaErrors(d.formSchema));
-  errors.push(...validateWorkflow(d.workflow, { promisedDays: d.promisedDays, kind: d.kind, department: d.department, departmentName: d.departmentName })
+  errors.push(...validateWorkflow(d.workflow, { promisedDays: d.promisedDays, kind: d.kind, department: d.department, departmentName: d.departmentName, formFields: Object.keys((d.formSchema.properties ?? {}) as object) })
     .map((e: WorkflowError) => ({ field: e.step ? `workflow.${e.step}` : 'workflow', ...e })));
   return errors;
 }

@@ -4,14 +4,47 @@
  * (absent: the following step in the list); more than one successor starts parallel branches
  * (并联审批), which must meet again at a step marked `join: true`.
  */
-import type { WorkflowStepSpec as PublishedStep } from '@hall/contracts';
+import type { WorkflowStepSpec as PublishedStep, WorkflowCondition, WorkflowFieldCondition } from '@hall/contracts';
 
 /** A step as saved; position may still be missing here (validation names the step). */
 export type WorkflowStepSpec = Omit<PublishedStep, 'position'> & { position?: string };
 export interface WorkflowSpec { steps: WorkflowStepSpec[] }
 
 export interface WorkflowError { code: string; step?: string; message: string }
-export interface WorkflowContext { promisedDays: number; kind: 'immediate' | 'promised'; department: string; departmentName: string }
+export interface WorkflowContext {
+  promisedDays: number; kind: 'immediate' | 'promised'; department: string; departmentName: string;
+  /** The form's top-level fields: a step's condition (`when`) may only test these. */
+  formFields?: string[];
+}
+
+const OP_TEXT: Record<WorkflowFieldCondition['op'], string> = { eq: '=', ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤', in: '属于', exists: '已填写' };
+const conditionParts = (w: WorkflowCondition): WorkflowFieldCondition[] => ('all' in w ? w.all : 'any' in w ? w.any : [w]);
+/** A condition as a short text for the flowchart, e.g. `investment ≥ 10000`. */
+export function conditionText(w: WorkflowCondition): string {
+  const one = (c: WorkflowFieldCondition) => (c.op === 'exists' ? `${c.field}${OP_TEXT.exists}` : `${c.field} ${OP_TEXT[c.op]} ${Array.isArray(c.value) ? c.value.join('/') : String(c.value)}`);
+  return conditionParts(w).map(one).join('all' in w ? ' 且 ' : ' 或 ');
+}
+
+/** Problems of a step's condition, kind and refusal rule (conditional routing, payment steps). */
+function stepRuleErrors(s: WorkflowStepSpec, i: number, last: boolean, ctx: WorkflowContext): WorkflowError[] {
+  const errors: WorkflowError[] = [];
+  const e = (code: string, message: string) => errors.push({ code, step: s.key, message });
+  if (s.when) {
+    if (i === 0) e('condition_on_first_step', `第一个环节“${s.name}”（受理）不能设置办理条件`);
+    for (const c of conditionParts(s.when)) {
+      if (ctx.formFields && !ctx.formFields.includes(c.field)) e('condition_unknown_field', `环节“${s.name}”的办理条件引用了申报表中不存在的字段“${c.field}”`);
+      const v = c.value;
+      const ok = c.op === 'exists' ? v === undefined
+        : c.op === 'in' ? Array.isArray(v) && v.length > 0
+        : ['gt', 'gte', 'lt', 'lte'].includes(c.op) ? typeof v === 'number'
+        : v !== undefined && !Array.isArray(v);
+      if (!ok) e('condition_invalid_value', `环节“${s.name}”的办理条件“${c.field} ${OP_TEXT[c.op]}”的比较值不正确（大小比较须为数字，“属于”须为列表，“已填写”不带值）`);
+    }
+  }
+  if (s.kind && (i === 0 || last)) e('step_kind_fixed', `环节“${s.name}”是${i === 0 ? '受理' : '办结'}环节，不能另设环节类型`);
+  if (s.onRefuse && s.kind === 'payment') e('refuse_rule_on_payment', `缴费环节“${s.name}”不能设置不同意的处理方式`);
+  return errors;
+}
 
 /** Chinese names of the positions (岗位) a step can be assigned to. */
 export const POSITION_NAMES: Record<string, string> = {
@@ -35,6 +68,7 @@ export function validateWorkflow(wf: WorkflowSpec, ctx: WorkflowContext): Workfl
     if (s.limitDays === undefined) errors.push({ code: 'step_without_limit', step: s.key, message: `环节“${s.name}”未设定办理时限` });
   });
   const next = steps.map((_, i) => successors(steps, i));
+  steps.forEach((s, i) => errors.push(...stepRuleErrors(s, i, next[i]!.length === 0, ctx)));
   steps.forEach((s, i) => {
     for (const n of next[i]!) {
       if (!index.has(n)) errors.push({ code: 'step_unknown_next', step: s.key, message: `环节“${s.name}”的后续环节“${n}”不存在` });
@@ -114,7 +148,8 @@ function longestPath(steps: WorkflowStepSpec[], next: string[][], index: Map<str
     if (hit) return hit;
     let tail = { days: 0, path: [] as number[] };
     for (const n of next[i]!) { const t = best(index.get(n)!); if (t.days > tail.days || tail.path.length === 0) tail = t; }
-    const r = { days: (steps[i]!.limitDays ?? 0) + tail.days, path: [i, ...tail.path] };
+    // A payment step's time is the applicant's (the clock stands still while the case waits for the fees).
+    const r = { days: (steps[i]!.kind === 'payment' ? 0 : steps[i]!.limitDays ?? 0) + tail.days, path: [i, ...tail.path] };
     memo.set(i, r);
     return r;
   };
@@ -162,7 +197,7 @@ export function renderFlowchart(wf: WorkflowSpec, ctx: Pick<WorkflowContext, 'de
     const { x, y } = pos.get(i)!;
     const other = s.department && s.department !== ctx.department;
     const dept = s.departmentName ?? (other ? s.department! : ctx.departmentName);
-    const limit = s.limitDays === undefined ? '' : s.limitDays === 0 ? '即时' : `${s.limitDays}个工作日`;
+    const limit = [s.limitDays === undefined ? '' : s.limitDays === 0 ? '即时' : `${s.limitDays}个工作日`, s.kind === 'payment' ? '缴费' : '', s.when ? `条件：${conditionText(s.when)}` : ''].filter(Boolean).join(' · ');
     parts.push(`<g data-step="${esc(s.key)}"><rect x="${x}" y="${y}" width="${W}" height="${H}" rx="8" fill="${other ? '#fff4e0' : '#e8f1fb'}" stroke="${s.join ? '#c0392b' : '#2f6db5'}" stroke-width="${s.join ? 2 : 1.2}"/>`);
     parts.push(`<text x="${x + W / 2}" y="${y + 22}" text-anchor="middle" font-size="14" font-weight="bold">${esc(s.name)}${s.join ? '（汇合）' : ''}</text>`);
     parts.push(`<text x="${x + W / 2}" y="${y + 40}" text-anchor="middle" font-size="11">${esc(dept)} · ${esc(POSITION_NAMES[s.position ?? ''] ?? s.position ?? '未指定岗位')}</text>`);
