@@ -1,19 +1,18 @@
 /**
  * A citizen and two clerks in a real browser (Debian's Chromium via playwright-core): search the
- * portal, read the guide, log in, fill the form with one mistake and correct it, upload with
- * progress, submit, see the receipt; the window clerk accepts and the approver approves in the
- * console; the citizen sees 已办结 with the certificate id. Screenshots go to test-e2e/artifacts/.
+ * portal, read the guide, log in, fill the form with one mistake and correct it, save a draft,
+ * upload with progress, submit, see the receipt and the notice under 我的消息; the window clerk
+ * accepts and the approver approves in the console; the citizen sees 已办结 with the certificate id
+ * and evaluates the service (好差评). Screenshots go to test-e2e/artifacts/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
+import { ARTIFACTS, launchChromium, screenshot } from './src/browser.js';
 import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { TINY_PNG } from './src/client.js';
 
-const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let platform: Platform;
 let running: TestPlatform | undefined;
 let browser: Browser;
@@ -22,18 +21,15 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   running = await startTestPlatform('ui', 'info');
   platform = running.platform;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await running?.stop();
-}, 60_000);
+}, 120_000);
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = screenshot;
 
 /** Logs in and waits until the page shows who is signed in, so later navigation is not overtaken. */
 async function login(page: Page, username: string, displayName: string) {
@@ -65,10 +61,12 @@ describe('portal and console in a real browser', () => {
     const citizen = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 412, height: 900 } })).newPage();
     {
       await citizen.goto(platform.ingress.portal);
-      // The replica fills through the OUTBOUND lane shortly after start.
-      await until(citizen, 'main', '生育登记');
+      await until(citizen, 'main', '热门事项');
+      await shot(citizen, '00-home');
       await citizen.fill('#q', '生育');
       await citizen.click('#search button[type=submit]');
+      // The replica fills through the OUTBOUND lane shortly after start (a reload searches again).
+      await until(citizen, 'main', '生育登记（生育服务证办理）');
       await citizen.click('text=生育登记（生育服务证办理）');
       await citizen.waitForSelector('text=所需材料');
       await shot(citizen, '01-guide');
@@ -86,6 +84,9 @@ describe('portal and console in a real browser', () => {
     await citizen.setInputFiles('#m-marriage-certificate', { name: '结婚证.png', mimeType: 'image/png', buffer: TINY_PNG });
     await citizen.waitForSelector('text=已上传：结婚证.png');
     expect(await citizen.$eval('#p-marriage-certificate', (el) => (el as HTMLProgressElement).value)).toBe(1);
+    // Saved as a draft half-way, then submitted from it (the draft goes with the submission).
+    await citizen.click('#save-draft');
+    await citizen.waitForSelector('#draft-status:has-text("草稿已保存")');
     await citizen.click('#apply button[type=submit]');
     await citizen.waitForSelector('#e-phone:has-text("联系电话格式不正确")');
     expect(await citizen.getAttribute('#f-phone', 'aria-invalid')).toBe('true');
@@ -95,6 +96,12 @@ describe('portal and console in a real browser', () => {
     const receiptNo = await (await citizen.waitForSelector('#receipt-no')).textContent();
     expect(receiptNo).toMatch(/^SB\d{16}$/);
     await shot(citizen, '03-receipt');
+    // The submission notice, as the demo SMS sender delivers it, and no draft left behind.
+    await citizen.goto(`${platform.ingress.portal}/#/my?tab=messages`);
+    await until(citizen, '#messages', receiptNo!);
+    await shot(citizen, '03b-messages');
+    await citizen.goto(`${platform.ingress.portal}/#/my?tab=drafts`);
+    await citizen.waitForSelector('text=暂无草稿');
 
     const clerk = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
     clerk.on('dialog', (d) => void d.accept());
@@ -122,5 +129,27 @@ describe('portal and console in a real browser', () => {
     expect(await citizen.textContent('#certificate-id')).toMatch(/^1\.2\.156\.3005\.2\./);
     expect(await citizen.textContent('.timeline')).toContain('证照已签发');
     await shot(citizen, '06-completed');
-  }, 150_000);
+    // 好差评: once, after completion, by keyboard-reachable radio buttons.
+    await citizen.check('input[name=level][value="4"]');
+    await citizen.fill('#ev-comment', '网上办理方便快捷');
+    await citizen.click('#evaluate button[type=submit]');
+    await citizen.waitForSelector('#evaluation:has-text("满意")');
+    expect(await citizen.$('#evaluate')).toBeNull();
+    await shot(citizen, '07-evaluated');
+
+    // 在线咨询: the question travels inbound to the item's department, a clerk answers in the console, the answer comes back.
+    await citizen.goto(`${platform.ingress.portal}/#/item/340621-WJW-XZQR-001`);
+    await citizen.click('text=在线咨询');
+    await citizen.fill('#question', '二孩的生育登记也可以网上办理吗？');
+    await citizen.click('#consult button[type=submit]');
+    await citizen.waitForSelector('main :text("待答复")');
+    await clerk.goto(`${platform.ingress.console}/#/consult`);
+    await until(clerk, '#consult', '二孩的生育登记也可以网上办理吗？');
+    await clerk.fill('#consult form.answer-form textarea', '可以，请申报“再生育登记”事项。');
+    await clerk.click('#consult form.answer-form button[type=submit]');
+    await clerk.waitForSelector('#consult .answer');
+    await shot(clerk, '08-consultation-answered');
+    await until(citizen, 'main', '可以，请申报“再生育登记”事项。');
+    await shot(citizen, '09-consultation-answer');
+  }, 180_000);
 });

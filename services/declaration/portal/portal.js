@@ -1,5 +1,8 @@
 // The public portal (门户): a small single-page app over declaration's API (same origin) and the
 // public identity realm (under /auth/ behind the zone's ingress). No build step: plain modules.
+// Other portal modules (e.g. the certificate wallet, openness pages) add routes through
+// window.hallPortal.registerRoute(name, handler) and reuse api/render/esc from it.
+import { certificatePicker, wireCertificatePickers, pickedCertificates } from './certificate-picker.js';
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const logoutButton = document.getElementById('logout');
@@ -7,51 +10,113 @@ const logoutButton = document.getElementById('logout');
 const session = {
   get token() { return sessionStorage.getItem('token'); },
   get name() { return sessionStorage.getItem('name'); },
-  set(token, name) { sessionStorage.setItem('token', token); sessionStorage.setItem('name', name); },
-  clear() { sessionStorage.removeItem('token'); sessionStorage.removeItem('name'); },
+  get roles() { return JSON.parse(sessionStorage.getItem('roles') ?? '[]'); },
+  /** The party an agent (代办员) or handler (经办人) acts for: { partyId, partyName, relation }, or null. */
+  get actingFor() { return JSON.parse(sessionStorage.getItem('actingFor') ?? 'null'); },
+  set(token, principal) { sessionStorage.setItem('token', token); sessionStorage.setItem('name', principal.name); sessionStorage.setItem('roles', JSON.stringify(principal.roles ?? [])); },
+  setActingFor(party) { if (party) sessionStorage.setItem('actingFor', JSON.stringify(party)); else sessionStorage.removeItem('actingFor'); },
+  clear() { for (const k of ['token', 'name', 'roles', 'actingFor']) sessionStorage.removeItem(k); },
 };
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const when = (iso) => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '');
+const day = (iso) => (iso ? new Date(iso).toLocaleDateString('zh-CN') : '');
+
+function authHeaders(extra = {}) {
+  const h = { ...extra };
+  if (session.token) h.authorization = `Bearer ${session.token}`;
+  if (session.actingFor) h['x-on-behalf-of'] = session.actingFor.partyId;
+  return h;
+}
 
 async function api(method, path, body, headers = {}) {
-  const h = { ...headers };
-  if (session.token) h.authorization = `Bearer ${session.token}`;
+  const h = authHeaders(headers);
   if (body !== undefined) h['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (res.status === 401 && path.startsWith('/v1/applications')) { session.clear(); location.hash = `#/login?next=${encodeURIComponent(location.hash)}`; }
+  if (res.status === 401 && !path.startsWith('/auth/')) { session.clear(); location.hash = `#/login?next=${encodeURIComponent(location.hash)}`; }
   return { ok: res.ok, status: res.status, data };
 }
 
 function render(html) { main.innerHTML = html; main.focus(); }
-function showWho() {
-  who.textContent = session.name ? `您好，${session.name}` : '';
+const problem = (r, fallback) => `${r.data?.title ?? fallback}${r.data?.detail ? `：${r.data.detail}` : ''}`;
+const needLogin = (next) => { if (session.token) return false; location.hash = `#/login?next=${encodeURIComponent(next)}`; return true; };
+
+async function showWho() {
+  const acting = session.actingFor;
+  who.textContent = session.name ? `您好，${session.name}${acting ? `（代办：${acting.partyName}）` : ''}` : '';
   logoutButton.hidden = !session.token;
+  const badge = document.getElementById('unread');
+  if (badge) {
+    badge.textContent = '';
+    if (session.token) {
+      const r = await api('GET', '/v1/messages?pageSize=1');
+      if (r.ok && r.data.unread > 0) badge.textContent = `（${r.data.unread}）`;
+    }
+  }
 }
 logoutButton.addEventListener('click', () => { session.clear(); showWho(); location.hash = '#/'; });
 
+const itemList = (items) => `<ul class="items">${items.map((i) => `<li><a href="#/item/${encodeURIComponent(i.code)}">${esc(i.name)}</a><br>
+  <span class="help">${esc(i.departmentName ?? i.department)} · ${esc(i.powerType)} · ${i.promisedDays === 0 ? '即办件' : `承诺 ${i.promisedDays} 个工作日`} · ${i.visits ? `到现场 ${i.visits} 次` : '无需到现场'}</span></li>`).join('') || '<li>没有找到相关事项</li>'}</ul>`;
+
+// —— home: search, popular items ——
 async function home(query) {
-  const q = new URLSearchParams(query).get('q') ?? '';
-  const r = await api('GET', `/v1/items?pageSize=50${q ? `&q=${encodeURIComponent(q)}` : ''}`);
-  const items = r.data?.items ?? [];
+  const params = new URLSearchParams(query);
+  const q = params.get('q') ?? '';
+  const hall = params.get('hall') ?? '';
+  const department = params.get('department') ?? '';
+  const filtered = q || hall || department;
+  const search = new URLSearchParams({ pageSize: '50', ...(q ? { q } : {}), ...(hall ? { hall } : {}), ...(department ? { department } : {}) });
+  const [r, popular] = await Promise.all([filtered ? api('GET', `/v1/items?${search}`) : null, filtered ? null : api('GET', '/v1/popular-items?limit=8')]);
   render(`<h1>办事指南</h1>
-    <form id="search" role="search"><label for="q">搜索事项</label><input id="q" name="q" value="${esc(q)}" placeholder="输入事项名称或关键字，如：生育"><button type="submit">搜索</button></form>
-    <p class="help">共 ${r.data?.total ?? 0} 项</p>
-    <ul class="items">${items.map((i) => `<li><a href="#/item/${encodeURIComponent(i.code)}">${esc(i.name)}</a><br><span class="help">${esc(i.department)} · 事项编码 ${esc(i.code)}</span></li>`).join('') || '<li>没有找到相关事项</li>'}</ul>`);
+    <form id="search" role="search"><label for="q">搜索事项</label><div class="row"><input id="q" name="q" value="${esc(q)}" placeholder="输入事项名称或关键字，如：生育"><button type="submit">搜索</button></div></form>
+    <p><a href="#/halls">按办事大厅和部门浏览</a></p>
+    ${filtered ? `<h2>${q ? `“${esc(q)}”的搜索结果` : '事项列表'}</h2><p class="help">共 ${r.data?.total ?? 0} 项${hall ? ` · ${esc(hall)}` : ''}${department ? ` · 部门 ${esc(department)}` : ''}</p>${itemList(r.data?.items ?? [])}`
+      : `<h2>热门事项</h2>${itemList(popular.data?.items ?? [])}`}`);
   document.getElementById('search').addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/?q=${encodeURIComponent(document.getElementById('q').value.trim())}`; });
 }
 
+// —— halls and departments ——
+async function halls() {
+  const items = [];
+  for (let page = 1; page <= 10; page++) {
+    const r = await api('GET', `/v1/items?pageSize=100&page=${page}`);
+    items.push(...(r.data?.items ?? []));
+    if (!r.ok || items.length >= r.data.total) break;
+  }
+  const byHall = new Map();
+  for (const i of items) {
+    const h = byHall.get(i.hall) ?? new Map();
+    const d = h.get(i.department) ?? { name: i.departmentName, count: 0 };
+    d.count++;
+    h.set(i.department, d);
+    byHall.set(i.hall, h);
+  }
+  render(`<h1>办事大厅与部门</h1>${[...byHall].map(([hall, depts]) => `<section class="hall"><h2><a href="#/?hall=${encodeURIComponent(hall)}">${esc(hall)}</a></h2>
+    <ul class="depts">${[...depts].map(([code, d]) => `<li><a href="#/?hall=${encodeURIComponent(hall)}&department=${encodeURIComponent(code)}">${esc(d.name)}</a> <span class="help">${d.count} 项</span></li>`).join('')}</ul></section>`).join('') || '<p>暂无事项</p>'}`);
+}
+
+// —— the guide (办事指南) ——
 const GUIDE_LABELS = { legalBasis: '办事依据', conditions: '办理条件', procedure: '办理程序', place: '受理地点', contact: '联系方式', hours: '受理时间', timeLimit: '办理期限', fees: '收费标准', visits: '到现场次数', kind: '办件类型' };
+const guideEntries = (g) => Object.entries(g).sort(([a], [b]) => (Object.keys(GUIDE_LABELS).indexOf(a) + 1 || 99) - (Object.keys(GUIDE_LABELS).indexOf(b) + 1 || 99));
+const FORM_TEXT = { original: '原件', copy: '复印件', original_and_copy: '原件及复印件', electronic: '电子件' };
 
 async function item(code) {
   const r = await api('GET', `/v1/items/${encodeURIComponent(code)}`);
   if (!r.ok) return render(`<p class="alert">${esc(r.data?.title ?? '事项不存在')}</p>`);
   const it = r.data;
+  const retired = it.status === 'retired';
   render(`<h1>${esc(it.name)}</h1>
-    <p>${esc(it.departmentName)} · ${esc(it.hall)} · ${esc(it.powerType)} · 承诺 ${it.promisedDays} 个工作日</p>
-    <dl class="guide">${Object.entries(it.guide).map(([k, v]) => `<dt>${esc(GUIDE_LABELS[k] ?? k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
-    <h2>所需材料</h2><ul>${it.materials.map((m) => `<li>${esc(m.name)}${m.required ? '（必需）' : '（可选）'} <span class="help">${esc(m.allowedTypes.join('、'))}，不超过 ${Math.round(m.maxSizeBytes / 1048576)} MB</span></li>`).join('')}</ul>
-    <a href="#/apply/${encodeURIComponent(it.code)}"><button type="button">在线申报</button></a>`);
+    <p>${esc(it.departmentName)} · ${esc(it.hall)} · ${esc(it.powerType)} · ${it.promisedDays === 0 ? '即办件' : `承诺 ${it.promisedDays} 个工作日（法定 ${it.statutoryDays} 个工作日）`}</p>
+    ${retired ? '<p class="alert">该事项版本已废止，暂停受理新的申请。</p>' : ''}
+    <h2>办理指南</h2><dl class="guide">${guideEntries(it.guide).map(([k, v]) => `<dt>${esc(GUIDE_LABELS[k] ?? k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
+    <h2>所需材料</h2><ul class="materials">${it.materials.map((m) => `<li>${esc(m.name)}${m.required ? '（必需）' : '（可选）'}${m.form ? ` · ${esc(FORM_TEXT[m.form] ?? m.form)}` : ''}
+      <span class="help">${esc(m.allowedTypes.join('、'))}，不超过 ${Math.max(1, Math.round(m.maxSizeBytes / 1048576))} MB${m.eCertificateType ? '；已有电子证照的可免提交' : ''}</span></li>`).join('')}</ul>
+    ${it.flowchartSvg ? `<h2>办理流程图</h2><figure class="flowchart"><img src="/v1/items/${encodeURIComponent(it.code)}/flowchart.svg" alt="${esc(it.name)}办理流程图：${esc((it.workflow?.steps ?? []).map((s) => s.name).join(' → '))}"></figure>` : ''}
+    <div class="actions">${retired ? '' : `<a class="button" href="#/apply/${encodeURIComponent(it.code)}">在线申报</a>`}
+      ${it.visits && !retired ? `<a class="button secondary" href="#/book/${encodeURIComponent(it.code)}">网上预约</a>` : ''}
+      <a class="button secondary" href="#/consult?item=${encodeURIComponent(it.code)}">在线咨询</a></div>`);
 }
 
 async function login(query) {
@@ -63,122 +128,355 @@ async function login(query) {
     e.preventDefault();
     const r = await api('POST', '/auth/v1/auth/login', { username: document.getElementById('username').value, password: document.getElementById('password').value });
     if (!r.ok) { document.getElementById('login-error').textContent = r.data?.title ?? '登录失败'; return; }
-    session.set(r.data.accessToken, r.data.principal.name);
-    showWho();
+    session.set(r.data.accessToken, r.data.principal);
+    await showWho();
     location.hash = next;
   });
 }
 
-function inputFor(name, s, required) {
-  const type = s.format === 'date' ? 'date' : s.type === 'integer' || s.type === 'number' ? 'number' : 'text';
+// —— application form, upload with progress, drafts ——
+function inputFor(name, s, required, help) {
+  const type = s.format === 'date' ? 'date' : s.type === 'integer' || s.type === 'number' ? 'number' : s.pattern === '^1[3-9]\\d{9}$' ? 'tel' : 'text';
+  const describedBy = `e-${name}${help ? ` h-${name}` : ''}`;
+  if (Array.isArray(s.enum)) {
+    return `<label for="f-${name}">${esc(s.title ?? name)}${required ? ' *' : ''}</label><select id="f-${name}" name="${name}" aria-describedby="${describedBy}"><option value=""></option>${s.enum.map((v) => `<option>${esc(v)}</option>`).join('')}</select>
+      ${help ? `<div id="h-${name}" class="help">${esc(help)}</div>` : ''}<div id="e-${name}" class="field-error" aria-live="polite"></div>`;
+  }
   return `<label for="f-${name}">${esc(s.title ?? name)}${required ? ' *' : ''}</label>
-    <input id="f-${name}" name="${name}" type="${type}" ${required ? 'required' : ''} aria-describedby="e-${name}">
-    <div id="e-${name}" class="field-error" aria-live="polite"></div>`;
+    <input id="f-${name}" name="${name}" type="${type}" ${required ? 'required' : ''} aria-describedby="${describedBy}" ${type === 'tel' ? 'inputmode="numeric" autocomplete="tel"' : ''}>
+    ${help ? `<div id="h-${name}" class="help">${esc(help)}</div>` : ''}<div id="e-${name}" class="field-error" aria-live="polite"></div>`;
 }
 
 function uploadWithProgress(url, file, bar) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
-    xhr.setRequestHeader('authorization', `Bearer ${session.token}`);
+    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; };
-    xhr.onload = () => { let data = null; try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ } resolve({ ok: xhr.status < 300, data }); };
+    xhr.onload = () => { let data = null; try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ } if (xhr.status < 300) bar.value = 1; resolve({ ok: xhr.status < 300, data }); };
     xhr.onerror = () => resolve({ ok: false, data: { title: '网络错误，请重试' } });
     xhr.send(file);
   });
 }
 
-async function apply(code) {
-  if (!session.token) { location.hash = `#/login?next=${encodeURIComponent(`#/apply/${code}`)}`; return; }
+/** File inputs with progress bars; returns the map materialCode → materialId that fills as files upload. */
+function materialInputs(materials, target, uploaded = {}, names = {}) {
+  const html = materials.map((m) => `<div class="material"><label for="m-${esc(m.code)}">${esc(m.name)}${m.required ? ' *' : ''}</label>
+      <input id="m-${esc(m.code)}" type="file" data-code="${esc(m.code)}" accept="${esc(m.allowedTypes.join(','))}" aria-describedby="me-${esc(m.code)}">
+      <progress id="p-${esc(m.code)}" value="${uploaded[m.code] ? 1 : 0}" max="1" aria-label="${esc(m.name)}上传进度"></progress>
+      <div id="me-${esc(m.code)}" class="${uploaded[m.code] ? 'help' : 'field-error'}" aria-live="polite">${uploaded[m.code] ? `已上传：${esc(names[m.code] ?? '')}` : ''}</div>${m.eCertificateType && target.startsWith('itemCode=') ? certificatePicker(m) : ''}</div>`).join('');
+  const wire = () => {
+    for (const input of main.querySelectorAll('input[type=file]')) {
+      input.addEventListener('change', async () => {
+        const code = input.dataset.code;
+        const file = input.files[0];
+        const msg = document.getElementById(`me-${code}`);
+        if (!file) return;
+        msg.textContent = '上传中…';
+        msg.className = 'help';
+        const res = await uploadWithProgress(`/v1/materials?${target}&materialCode=${encodeURIComponent(code)}&fileName=${encodeURIComponent(file.name)}`, file, document.getElementById(`p-${code}`));
+        if (res.ok) { uploaded[code] = res.data.materialId; names[code] = file.name; msg.textContent = `已上传：${file.name}`; msg.className = 'help'; }
+        else { delete uploaded[code]; msg.textContent = problem(res, '上传失败'); msg.className = 'field-error'; }
+      });
+    }
+  };
+  return { html, wire, uploaded };
+}
+
+function showFieldErrors(res) {
+  for (const fe of res.data?.errors ?? []) {
+    const name = fe.field.replace(/^\/(body\/form\/)?/, '').split('/')[0];
+    const el = document.getElementById(`f-${name}`);
+    if (el) { el.setAttribute('aria-invalid', 'true'); document.getElementById(`e-${name}`).textContent = fe.message; }
+  }
+  for (const m of res.data?.missing ?? []) { const el = document.getElementById(`me-${m.code}`); if (el) { el.textContent = `请上传${m.name}`; el.className = 'field-error'; } }
+  const first = main.querySelector('[aria-invalid="true"]'); if (first) first.focus();
+}
+function clearFieldErrors() {
+  for (const el of main.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of main.querySelectorAll('.field-error')) if (!el.id.startsWith('me-')) el.textContent = '';
+}
+function readForm(schema, order) {
+  const form = {};
+  for (const n of order) {
+    const v = document.getElementById(`f-${n}`).value.trim();
+    if (v === '') continue;
+    const t = schema.properties[n].type;
+    form[n] = t === 'integer' || t === 'number' ? Number(v) : v;
+  }
+  return form;
+}
+
+async function apply(code, query) {
+  if (needLogin(`#/apply/${code}${query ? `?${query}` : ''}`)) return;
   const r = await api('GET', `/v1/items/${encodeURIComponent(code)}`);
   if (!r.ok) return render(`<p class="alert">${esc(r.data?.title ?? '事项不存在')}</p>`);
   const it = r.data;
+  const draftId = new URLSearchParams(query).get('draft');
+  const draft = draftId ? (await api('GET', `/v1/drafts/${encodeURIComponent(draftId)}`)).data : null;
   const schema = it.formSchema;
   const order = schema['x-ui']?.order ?? Object.keys(schema.properties ?? {});
+  const help = schema['x-ui']?.help ?? {};
   const required = new Set(schema.required ?? []);
   const key = crypto.randomUUID();
-  render(`<h1>申报：${esc(it.name)}</h1><form id="apply" novalidate>
-    <h2>申请表</h2>${order.map((n) => inputFor(n, schema.properties[n], required.has(n))).join('')}
-    <h2>申请材料</h2>${it.materials.map((m) => `<label for="m-${esc(m.code)}">${esc(m.name)}${m.required ? ' *' : ''}</label>
-      <input id="m-${esc(m.code)}" type="file" data-code="${esc(m.code)}" accept="${esc(m.allowedTypes.join(','))}" aria-describedby="me-${esc(m.code)}">
-      <progress id="p-${esc(m.code)}" value="0" max="1" aria-label="${esc(m.name)}上传进度"></progress><div id="me-${esc(m.code)}" class="field-error" aria-live="polite"></div>`).join('')}
-    <div id="form-error" class="alert" role="alert" hidden></div><button type="submit">提交申报</button></form>`);
-  const uploaded = {};
-  for (const input of main.querySelectorAll('input[type=file]')) {
-    input.addEventListener('change', async () => {
-      const code = input.dataset.code;
-      const file = input.files[0];
-      const msg = document.getElementById(`me-${code}`);
-      if (!file) return;
-      msg.textContent = '上传中…';
-      const res = await uploadWithProgress(`/v1/materials?itemCode=${encodeURIComponent(it.code)}&materialCode=${encodeURIComponent(code)}&fileName=${encodeURIComponent(file.name)}`, file, document.getElementById(`p-${code}`));
-      if (res.ok) { uploaded[code] = res.data.materialId; msg.textContent = `已上传：${file.name}`; msg.className = 'help'; }
-      else { delete uploaded[code]; msg.textContent = res.data?.title ?? '上传失败'; msg.className = 'field-error'; }
-    });
-  }
+  const uploaded = {}, names = {};
+  for (const m of draft?.materials ?? []) { uploaded[m.materialCode] = m.materialId; names[m.materialCode] = m.fileName ?? ''; }
+  const files = materialInputs(it.materials, `itemCode=${encodeURIComponent(it.code)}`, uploaded, names);
+  const acting = session.actingFor;
+  render(`<h1>申报：${esc(it.name)}</h1>${acting ? `<p class="notice">您正在代 <strong>${esc(acting.partyName)}</strong> 办理</p>` : ''}
+    ${draft ? `<p class="help">已恢复 ${when(draft.updatedAt)} 保存的草稿</p>` : ''}<form id="apply" novalidate>
+    <fieldset><legend>申请表</legend>${order.map((n) => inputFor(n, schema.properties[n], required.has(n), help[n])).join('')}</fieldset>
+    <fieldset><legend>申请材料</legend>${files.html}</fieldset>
+    <div id="form-error" class="alert" role="alert" hidden></div><p id="draft-status" class="help" aria-live="polite"></p>
+    <div class="actions"><button type="submit">提交申报</button><button type="button" id="save-draft" class="secondary">保存草稿</button></div></form>`);
+  for (const [n, v] of Object.entries(draft?.form ?? {})) { const el = document.getElementById(`f-${n}`); if (el) el.value = v; }
+  files.wire();
+  wireCertificatePickers(main, (p) => api('GET', p));
+  let savedDraft = draft?.draftId ?? null;
+  const chosen = () => Object.entries(uploaded).map(([materialCode, materialId]) => ({ materialCode, materialId }));
+  document.getElementById('save-draft').addEventListener('click', async () => {
+    const body = { form: readForm(schema, order), materials: chosen() };
+    const res = savedDraft ? await api('PUT', `/v1/drafts/${savedDraft}`, body) : await api('POST', '/v1/drafts', { itemCode: it.code, ...body });
+    const status = document.getElementById('draft-status');
+    if (!res.ok) { status.textContent = problem(res, '草稿保存失败'); return; }
+    savedDraft = res.data.draftId;
+    status.textContent = `草稿已保存（${when(res.data.updatedAt)}），可在“个人中心 · 我的草稿”中继续填写`;
+  });
   document.getElementById('apply').addEventListener('submit', async (e) => {
     e.preventDefault();
-    for (const el of main.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-    for (const el of main.querySelectorAll('.field-error')) if (!el.id.startsWith('me-')) el.textContent = '';
-    const form = {};
-    for (const n of order) {
-      const v = document.getElementById(`f-${n}`).value.trim();
-      if (v === '') continue;
-      const t = schema.properties[n].type;
-      form[n] = t === 'integer' || t === 'number' ? Number(v) : v;
-    }
-    const materials = Object.entries(uploaded).map(([materialCode, materialId]) => ({ materialCode, materialId }));
-    const res = await api('POST', '/v1/applications', { itemCode: it.code, form, materials }, { 'idempotency-key': key });
+    clearFieldErrors();
+    const picked = pickedCertificates(main);
+    const body = { itemCode: it.code, form: readForm(schema, order), materials: [...chosen().filter((m) => !picked.some((p) => p.materialCode === m.materialCode)), ...picked], ...(savedDraft ? { draftId: savedDraft } : {}) };
+    const res = await api('POST', '/v1/applications', body, { 'idempotency-key': key });
     const box = document.getElementById('form-error');
     if (res.ok) { location.hash = `#/receipt/${res.data.applicationId}?no=${encodeURIComponent(res.data.receiptNo)}`; return; }
     box.hidden = false;
-    box.textContent = res.data?.title ?? '提交失败';
-    for (const fe of res.data?.errors ?? []) {
-      const name = fe.field.replace(/^\/(body\/form\/)?/, '').split('/')[0];
-      const el = document.getElementById(`f-${name}`);
-      if (el) { el.setAttribute('aria-invalid', 'true'); document.getElementById(`e-${name}`).textContent = fe.message; }
-    }
-    for (const m of res.data?.missing ?? []) document.getElementById(`me-${m.code}`).textContent = `请上传${m.name}`;
-    const first = main.querySelector('[aria-invalid="true"]'); if (first) first.focus();
+    box.textContent = problem(res, '提交失败');
+    showFieldErrors(res);
   });
 }
 
 function receipt(id, query) {
   const no = new URLSearchParams(query).get('no');
   render(`<h1>申报成功</h1><p class="notice">您的申报已提交，受理回执编号：<strong id="receipt-no">${esc(no)}</strong></p>
-    <p>办理进度将通过短信通知，您也可以在“我的办件”中随时查看。</p><a href="#/app/${esc(id)}">查看办理进度</a>`);
+    <p>办理进度将通过短信通知，您也可以在“个人中心”中随时查看。</p><a href="#/app/${esc(id)}">查看办理进度</a>`);
 }
 
-async function my() {
-  if (!session.token) { location.hash = '#/login?next=%23%2Fmy'; return; }
+// —— personal centre ——
+const TABS = [['apps', '我的办件'], ['drafts', '我的草稿'], ['appointments', '我的预约'], ['consultations', '我的咨询'], ['messages', '我的消息'], ['settings', '通知与代办']];
+
+async function my(query) {
+  if (needLogin('#/my')) return;
+  const tab = new URLSearchParams(query).get('tab') ?? 'apps';
+  const nav = `<h1>个人中心</h1><nav class="tabs" aria-label="个人中心">${TABS.map(([t, name]) => `<a href="#/my?tab=${t}" ${t === tab ? 'aria-current="page"' : ''}>${name}</a>`).join('')}
+    <a href="/wallet.html${session.actingFor ? `?for=${encodeURIComponent(session.actingFor.partyId)}` : ''}">我的证照</a></nav>`;
+  if (tab === 'drafts') {
+    const r = await api('GET', '/v1/drafts?pageSize=50');
+    render(`${nav}<ul class="items">${(r.data?.items ?? []).map((d) => `<li><a href="#/apply/${encodeURIComponent(d.itemCode)}?draft=${d.draftId}">${esc(d.itemName)}</a>
+      <span class="help">保存于 ${when(d.updatedAt)}</span> <button type="button" class="secondary small" data-delete-draft="${d.draftId}">删除</button></li>`).join('') || '<li>暂无草稿</li>'}</ul>`);
+    for (const b of main.querySelectorAll('[data-delete-draft]')) b.addEventListener('click', async () => { if (confirm('确定删除该草稿？')) { await api('DELETE', `/v1/drafts/${b.dataset.deleteDraft}`); my(query); } });
+    return;
+  }
+  if (tab === 'appointments') {
+    const r = await api('GET', '/v1/appointments');
+    render(`${nav}<ul class="items" id="appointments">${(r.data?.items ?? []).map((a) => `<li><strong>${esc(a.itemName)}</strong> <span class="status ${esc(a.status)}">${esc(a.statusText)}</span><br>
+      预约号 <code>${esc(a.code)}</code> · ${when(a.startsAt)}–${new Date(a.endsAt).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false })} · ${esc(a.place)}
+      ${a.status === 'booked' ? `<br><button type="button" class="secondary small" data-cancel="${a.appointmentId}">取消预约</button>` : ''}</li>`).join('') || '<li>暂无预约</li>'}</ul>`);
+    for (const b of main.querySelectorAll('[data-cancel]')) b.addEventListener('click', async () => { if (confirm('确定取消该预约？')) { await api('POST', `/v1/appointments/${b.dataset.cancel}/cancel`, {}); my(query); } });
+    return;
+  }
+  if (tab === 'consultations') {
+    const r = await api('GET', '/v1/consultations?pageSize=50');
+    render(`${nav}<p><a href="#/consult">我要咨询</a></p><ul class="items">${(r.data?.items ?? []).map((c) => `<li><strong>${esc(c.itemName)}</strong> <span class="status ${c.answered ? 'completed' : ''}">${c.answered ? '已答复' : '待答复'}</span>
+      <span class="help">${when(c.askedAt)}</span><blockquote>${esc(c.question)}</blockquote>${c.answered ? `<p class="answer">${esc(c.answeredBy)}答复：${esc(c.answer)}</p>` : ''}</li>`).join('') || '<li>暂无咨询</li>'}</ul>`);
+    return;
+  }
+  if (tab === 'messages') return messages(nav);
+  if (tab === 'settings') return settings(nav);
   const r = await api('GET', '/v1/applications?pageSize=50');
   const items = r.data?.items ?? [];
-  render(`<h1>我的办件</h1><ul class="items">${items.map((a) => `<li><a href="#/app/${a.applicationId}">${esc(a.receiptNo)}</a> <span class="status ${esc(a.status)}">${esc(a.statusText)}</span><br>
-    <span class="help">事项 ${esc(a.itemCode)}${a.caseNumber ? ` · 办件编号 ${esc(a.caseNumber)}` : ''}${a.certificateId ? ` · 证照 ${esc(a.certificateId)}` : ''}</span></li>`).join('') || '<li>暂无办件</li>'}</ul>`);
+  render(`${nav}<ul class="items">${items.map((a) => `<li><a href="#/app/${a.applicationId}">${esc(a.receiptNo)}</a> <span class="status ${esc(a.status)}">${esc(a.statusText)}</span><br>
+    <span class="help">${esc(a.itemName)}${a.caseNumber ? ` · 办件编号 ${esc(a.caseNumber)}` : ''}${a.certificateId ? ` · 证照 ${esc(a.certificateId)}` : ''}${a.submittedAs === 'agent' ? ` · 由代办员${esc(a.submittedByName)}代办` : a.submittedAs === 'handler' ? ` · 经办人${esc(a.submittedByName)}` : ''}</span></li>`).join('') || '<li>暂无办件</li>'}</ul>`);
 }
+
+async function messages(nav) {
+  const r = await api('GET', '/v1/messages?pageSize=50');
+  const CHANNEL = { sms: '短信', email: '邮件' };
+  render(`${nav}<h2>我的消息</h2><p class="help">办理进度的短信、邮件通知（演示环境中发送到此页面）</p><ul class="items" id="messages">${(r.data?.items ?? []).map((m) => `<li class="${m.read ? '' : 'unread'}"><strong>${esc(m.subject)}</strong>
+    <span class="help">${CHANNEL[m.channel] ?? esc(m.channel)} · ${esc(m.recipient)} · ${when(m.deliveredAt)}${m.read ? '' : ' · 未读'}</span><p>${esc(m.body)}</p>
+    ${m.applicationId ? `<a href="#/app/${m.applicationId}">查看办件</a> ` : ''}${m.read ? '' : `<button type="button" class="secondary small" data-read="${m.messageId}">标为已读</button>`}</li>`).join('') || '<li>暂无消息</li>'}</ul>`);
+  for (const b of main.querySelectorAll('[data-read]')) b.addEventListener('click', async () => { await api('POST', `/v1/messages/${b.dataset.read}/read`, {}); showWho(); messages(nav); });
+}
+
+async function settings(nav) {
+  const [contact, consents, reps] = await Promise.all([api('GET', '/v1/me/contact'), api('GET', '/auth/v1/consents'), api('GET', '/auth/v1/representations')]);
+  const isAgent = session.roles.includes('agent');
+  const acting = session.actingFor;
+  render(`${nav}<h2>通知设置</h2><form id="contact" novalidate><label for="c-phone">接收短信的手机号码</label><input id="c-phone" type="tel" inputmode="numeric" value="${esc(contact.data?.phone ?? '')}" aria-describedby="ce-phone">
+    <div id="ce-phone" class="field-error" aria-live="polite"></div><label for="c-email">接收邮件的电子邮箱</label><input id="c-email" type="email" value="${esc(contact.data?.email ?? '')}">
+    <p class="help">未设置时，进度短信发送到申报表中填写的联系电话。</p><p id="contact-status" class="help" aria-live="polite"></p><button type="submit">保存</button></form>
+    <h2>代办授权</h2><p class="help">授权便民服务中心的代办员代您申报和查询办件，可随时撤回。</p>
+    <ul class="items" id="consents">${(consents.data?.items ?? []).map((c) => `<li>${esc(c.agentName)}${c.servicePoint ? `（${esc(c.servicePoint)}）` : ''} <span class="help">有效期至 ${day(c.expiresAt)}</span>
+      <button type="button" class="secondary small" data-revoke="${c.id}">撤回授权</button></li>`).join('') || '<li>暂无代办授权</li>'}</ul>
+    <form id="consent"><label for="agent">代办员用户名</label><div class="row"><input id="agent" required><button type="submit">授权</button></div><p id="consent-status" class="field-error" role="alert"></p></form>
+    ${(reps.data?.items ?? []).length || isAgent ? `<h2>代为办理</h2><p class="help">选择您代其办理的群众或企业；之后的申报、查询都以其名义进行。</p>
+      <label for="acting">当前办理对象</label><select id="acting"><option value="">本人（${esc(session.name)}）</option>${(reps.data?.items ?? []).map((p) => `<option value="${esc(p.partyId)}" data-name="${esc(p.partyName)}" ${acting?.partyId === p.partyId ? 'selected' : ''}>${esc(p.partyName)}（${p.relation === 'agent' ? '代办' : p.relation === 'handler' ? '经办' : '法定代表人'}）</option>`).join('')}</select>` : ''}`);
+  document.getElementById('contact').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const phone = document.getElementById('c-phone').value.trim() || null;
+    const email = document.getElementById('c-email').value.trim() || null;
+    const res = await api('PUT', '/v1/me/contact', { phone, email });
+    document.getElementById('ce-phone').textContent = res.ok ? '' : '请填写正确的手机号码或邮箱';
+    document.getElementById('contact-status').textContent = res.ok ? '已保存' : '';
+  });
+  document.getElementById('consent').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const res = await api('POST', '/auth/v1/consents', { agentUsername: document.getElementById('agent').value.trim() });
+    if (!res.ok) { document.getElementById('consent-status').textContent = problem(res, '授权失败'); return; }
+    settings(nav);
+  });
+  for (const b of main.querySelectorAll('[data-revoke]')) b.addEventListener('click', async () => { if (confirm('确定撤回该代办授权？')) { await api('DELETE', `/auth/v1/consents/${b.dataset.revoke}`); settings(nav); } });
+  const select = document.getElementById('acting');
+  select?.addEventListener('change', () => {
+    const opt = select.selectedOptions[0];
+    session.setActingFor(select.value ? { partyId: select.value, partyName: opt.dataset.name } : null);
+    showWho();
+  });
+}
+
+// —— one application: timeline, supplement, withdrawal, evaluation ——
+const LEVELS = [[5, '非常满意'], [4, '满意'], [3, '基本满意'], [2, '不满意'], [1, '非常不满意']];
 
 async function application(id) {
   const r = await api('GET', `/v1/applications/${encodeURIComponent(id)}`);
   if (!r.ok) return render(`<p class="alert">${esc(r.data?.title ?? '办件不存在')}</p>`);
   const a = r.data;
-  render(`<h1>办件进度</h1><p>回执编号 ${esc(a.receiptNo)} · 当前状态 <span id="app-status" class="status ${esc(a.status)}">${esc(a.statusText)}</span></p>
-    ${a.caseNumber ? `<p>办件编号 ${esc(a.caseNumber)}</p>` : ''}${a.certificateId ? `<p>电子证照 <code id="certificate-id">${esc(a.certificateId)}</code></p>` : ''}
-    <ol class="timeline">${a.timeline.map((t) => `<li><strong>${esc(t.statusText)}</strong> <span class="help">${new Date(t.at).toLocaleString('zh-CN')}</span>${t.reason ? `<br>${esc(t.reason)}` : ''}</li>`).join('')}</ol>`);
+  const item = a.can.supplement ? (await api('GET', `/v1/items/${encodeURIComponent(a.itemCode)}`)).data : null;
+  const missingCodes = new Set((a.missingMaterials ?? []).map((m) => m.materialCode));
+  const supplementMaterials = (item?.materials ?? []).filter((m) => missingCodes.has(m.code) || !missingCodes.size);
+  const files = materialInputs(supplementMaterials, `applicationId=${encodeURIComponent(a.applicationId)}`);
+  const supSchema = item?.formSchema ?? { properties: {} };
+  const supOrder = (supSchema['x-ui']?.order ?? Object.keys(supSchema.properties ?? {})).filter((n) => supSchema.properties?.[n]);
+  render(`<h1>办件进度</h1><p>${esc(a.itemName)}</p><p>回执编号 ${esc(a.receiptNo)} · 当前状态 <span id="app-status" class="status ${esc(a.status)}">${esc(a.statusText)}</span></p>
+    ${a.caseNumber ? `<p>办件编号 ${esc(a.caseNumber)}</p>` : ''}${a.dueAt ? `<p>承诺办结日期 <strong id="due-at">${day(a.dueAt)}</strong></p>` : ''}
+    ${a.certificateId ? `<p>电子证照 <code id="certificate-id">${esc(a.certificateId)}</code> <a href="/wallet.html">在我的证照中查看</a></p>` : ''}
+    ${a.submittedAs !== 'self' ? `<p class="help">由${a.submittedAs === 'agent' ? '代办员' : '经办人'} ${esc(a.submittedByName)} 代为申报</p>` : ''}
+    <h2>办理过程</h2><ol class="timeline">${a.timeline.map((t, i) => `<li><strong>${esc(t.statusText)}</strong> <span class="help">${when(t.at)}</span>${t.reason ? `<br>${esc(t.reason)}` : ''}${t.note ? `<br>${esc(t.note)}` : ''}
+      ${t.missingMaterials?.length ? `<br>需补正：<ul>${t.missingMaterials.map((m) => `<li>${esc(m.name)}${m.reason ? `（${esc(m.reason)}）` : ''}</li>`).join('')}</ul>` : ''}${t.dueAt && t.dueAt !== a.timeline.slice(0, i).findLast((x) => x.dueAt)?.dueAt ? `<br><span class="help">承诺办结日期 ${day(t.dueAt)}</span>` : ''}</li>`).join('')}</ol>
+    ${a.can.supplement ? `<section aria-labelledby="sup-h"><h2 id="sup-h">补正材料</h2><form id="supplement" novalidate>${files.html}
+      ${supOrder.length ? `<details><summary>更正申请表内容</summary>${supOrder.map((n) => inputFor(n, supSchema.properties[n], false, null)).join('')}</details>` : ''}
+      <label for="s-comment">补正说明</label><textarea id="s-comment" rows="2"></textarea>
+      <div id="sup-error" class="alert" role="alert" hidden></div><button type="submit">提交补正</button></form></section>` : ''}
+    ${a.can.evaluate ? `<section aria-labelledby="ev-h"><h2 id="ev-h">服务评价</h2><form id="evaluate"><fieldset><legend>您对本次办理的评价</legend>
+      ${LEVELS.map(([v, t]) => `<label class="inline"><input type="radio" name="level" value="${v}" ${v === 5 ? 'checked' : ''}> ${t}</label>`).join('')}</fieldset>
+      <label for="ev-comment">评价意见（不满意时请写明原因）</label><textarea id="ev-comment" rows="3"></textarea><div id="ev-error" class="field-error" role="alert"></div><button type="submit">提交评价</button></form></section>` : ''}
+    ${a.evaluation ? `<p class="notice" id="evaluation">您的评价：${esc(a.evaluation.levelText)}${a.evaluation.comment ? `（${esc(a.evaluation.comment)}）` : ''}</p>` : ''}
+    <div class="actions"><a class="button secondary" href="#/consult?app=${a.applicationId}">咨询此办件</a>
+      ${a.can.withdraw ? '<button type="button" id="withdraw" class="danger">撤回申请</button>' : ''}</div>
+    <div id="withdraw-box" hidden><label for="w-reason">撤回原因</label><textarea id="w-reason" rows="2"></textarea><div id="w-error" class="field-error" role="alert"></div><button type="button" id="withdraw-confirm" class="danger">确认撤回</button></div>`);
+  files.wire();
+  for (const n of supOrder) { const el = document.getElementById(`f-${n}`); if (el && a.form[n] !== undefined) el.value = a.form[n]; }
+  document.getElementById('supplement')?.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors();
+    // Only the fields the applicant changed travel as corrections.
+    const edited = readForm(supSchema, supOrder);
+    const corrected = Object.fromEntries(Object.entries(edited).filter(([k, v]) => v !== a.form[k]));
+    const body = { form: corrected, materials: Object.entries(files.uploaded).map(([materialCode, materialId]) => ({ materialCode, materialId })), comment: document.getElementById('s-comment').value.trim() || undefined };
+    const res = await api('POST', `/v1/applications/${a.applicationId}/supplements`, body);
+    if (res.ok) return application(id);
+    const box = document.getElementById('sup-error');
+    box.hidden = false;
+    box.textContent = problem(res, '补正提交失败');
+    showFieldErrors(res);
+  });
+  document.getElementById('evaluate')?.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const level = Number(main.querySelector('input[name=level]:checked').value);
+    const comment = document.getElementById('ev-comment').value.trim();
+    const res = await api('POST', `/v1/applications/${a.applicationId}/evaluation`, { level, ...(comment ? { comment } : {}) });
+    if (!res.ok) { document.getElementById('ev-error').textContent = problem(res, '评价提交失败'); return; }
+    application(id);
+  });
+  document.getElementById('withdraw')?.addEventListener('click', () => { document.getElementById('withdraw-box').hidden = false; document.getElementById('w-reason').focus(); });
+  document.getElementById('withdraw-confirm')?.addEventListener('click', async () => {
+    const reason = document.getElementById('w-reason').value.trim();
+    const res = await api('POST', `/v1/applications/${a.applicationId}/withdrawal`, { reason });
+    if (!res.ok) { document.getElementById('w-error').textContent = res.status === 400 ? '请填写撤回原因' : problem(res, '撤回失败'); return; }
+    application(id);
+  });
 }
+
+// —— appointments ——
+async function book(code) {
+  if (needLogin(`#/book/${code}`)) return;
+  const [it, slots] = await Promise.all([api('GET', `/v1/items/${encodeURIComponent(code)}`), api('GET', `/v1/items/${encodeURIComponent(code)}/slots`)]);
+  if (!slots.ok) return render(`<p class="alert">${esc(problem(slots, '无法预约'))}</p>`);
+  const byDay = new Map();
+  for (const s of slots.data.items) { const d = day(s.startsAt); byDay.set(d, [...(byDay.get(d) ?? []), s]); }
+  const time = (iso) => new Date(iso).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
+  render(`<h1>网上预约：${esc(it.data?.name ?? code)}</h1><p class="help">受理地点：${esc(it.data?.guide?.place ?? '')}</p><form id="book">
+    ${[...byDay].map(([d, list]) => `<fieldset><legend>${esc(d)}</legend>${list.map((s) => `<label class="inline slot"><input type="radio" name="slot" value="${s.slotId}" ${s.remaining ? '' : 'disabled'}>
+      ${time(s.startsAt)}–${time(s.endsAt)} <span class="help">${s.remaining ? `余 ${s.remaining} 个` : '已约满'}</span></label>`).join('')}</fieldset>`).join('') || '<p>暂无可预约时段</p>'}
+    <div id="book-error" class="field-error" role="alert"></div><button type="submit">确认预约</button></form>`);
+  document.getElementById('book').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const chosen = main.querySelector('input[name=slot]:checked');
+    if (!chosen) { document.getElementById('book-error').textContent = '请选择预约时段'; return; }
+    const res = await api('POST', '/v1/appointments', { slotId: chosen.value });
+    if (!res.ok) { document.getElementById('book-error').textContent = problem(res, '预约失败'); return; }
+    render(`<h1>预约成功</h1><p class="notice">预约号 <strong id="appointment-code">${esc(res.data.code)}</strong>，请于 ${when(res.data.startsAt)} 携带材料到 ${esc(res.data.place)} 办理。</p><a href="#/my?tab=appointments">查看我的预约</a>`);
+  });
+}
+
+// —— consultation ——
+async function consult(query) {
+  const params = new URLSearchParams(query);
+  if (needLogin(`#/consult${query ? `?${query}` : ''}`)) return;
+  const itemCode = params.get('item');
+  const appId = params.get('app');
+  const subject = appId ? (await api('GET', `/v1/applications/${encodeURIComponent(appId)}`)).data : itemCode ? (await api('GET', `/v1/items/${encodeURIComponent(itemCode)}`)).data : null;
+  const apps = subject ? null : (await api('GET', '/v1/applications?pageSize=50')).data?.items ?? [];
+  render(`<h1>在线咨询</h1><form id="consult">${subject ? `<p>咨询：<strong>${esc(subject.itemName ?? subject.name)}</strong>${appId ? `（回执编号 ${esc(subject.receiptNo)}）` : ''}</p>`
+    : `<label for="c-app">咨询的办件</label><select id="c-app">${apps.map((a) => `<option value="${a.applicationId}">${esc(a.itemName)}（${esc(a.receiptNo)}）</option>`).join('')}</select><p class="help">咨询某一事项，请在该事项的办事指南页点击“在线咨询”。</p>`}
+    <label for="question">咨询内容</label><textarea id="question" rows="4" required maxlength="2000"></textarea>
+    <div id="consult-error" class="field-error" role="alert"></div><button type="submit">提交咨询</button></form>`);
+  document.getElementById('consult').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const question = document.getElementById('question').value.trim();
+    const target = appId ? { applicationId: appId } : itemCode ? { itemCode } : { applicationId: document.getElementById('c-app')?.value };
+    const res = await api('POST', '/v1/consultations', { ...target, question });
+    if (!res.ok) { document.getElementById('consult-error').textContent = res.status === 400 ? problem(res, '请填写咨询内容') : problem(res, '提交失败'); return; }
+    location.hash = '#/my?tab=consultations';
+  });
+}
+
+const routes = {
+  halls: () => halls(),
+  item: (parts) => item(parts[1]),
+  login: (_p, query) => login(query),
+  apply: (parts, query) => apply(parts[1], query),
+  receipt: (parts, query) => receipt(parts[1], query),
+  my: (_p, query) => my(query),
+  messages: () => { location.hash = '#/my?tab=messages'; },
+  app: (parts) => application(parts[1]),
+  book: (parts) => book(parts[1]),
+  consult: (_p, query) => consult(query),
+};
 
 async function route() {
   showWho();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const parts = (path || '/').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return home(query);
-  if (parts[0] === 'item') return item(parts[1]);
-  if (parts[0] === 'login') return login(query);
-  if (parts[0] === 'apply') return apply(parts[1]);
-  if (parts[0] === 'receipt') return receipt(parts[1], query);
-  if (parts[0] === 'my') return my();
-  if (parts[0] === 'app') return application(parts[1]);
+  const handler = routes[parts[0]];
+  if (handler) return handler(parts, query);
   render('<p class="alert">页面不存在</p>');
 }
+
+/** The hook other portal modules use to add pages. */
+window.hallPortal = { api, render, esc, session, registerRoute: (name, handler) => { routes[name] = handler; } };
 window.addEventListener('hashchange', route);
-route();
+// Module scripts run before DOMContentLoaded: modules loaded after this one register their routes first.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', route); else route();

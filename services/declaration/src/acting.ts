@@ -15,6 +15,7 @@ export interface Acting {
   ownerId: string;
   ownerName: string;
   actorId: string;
+  actorName: string;
   relation: 'self' | 'legal_representative' | 'handler' | 'agent';
 }
 
@@ -25,9 +26,9 @@ export function createActingResolver(opts: { identityUrl?: string; timeoutMs?: n
   return async function acting(req: FastifyRequest): Promise<Acting> {
     const p = req.principal;
     const header = req.headers[ON_BEHALF_HEADER];
-    if (header === undefined) return { ownerId: p.sub, ownerName: p.name, actorId: p.sub, relation: 'self' };
+    if (header === undefined) return { ownerId: p.sub, ownerName: p.name, actorId: p.sub, actorName: p.name, relation: 'self' };
     if (typeof header !== 'string' || !UUID.test(header)) throw Problems.badRequest('on_behalf_of_invalid', '代办对象标识格式不正确');
-    if (header === p.sub) return { ownerId: p.sub, ownerName: p.name, actorId: p.sub, relation: 'self' };
+    if (header === p.sub) return { ownerId: p.sub, ownerName: p.name, actorId: p.sub, actorName: p.name, relation: 'self' };
     const refused = () => Problems.forbidden('not_represented', '您无权代表该主体办理');
     if (!opts.identityUrl) throw refused();
     let res: Response;
@@ -44,7 +45,7 @@ export function createActingResolver(opts: { identityUrl?: string; timeoutMs?: n
       const r = await res.json() as { partyId: string; partyName: string; relation: Acting['relation'] };
       if (r.partyId !== header) throw refused();
       req.log.info({ actorId: p.sub, ownerId: r.partyId, relation: r.relation }, 'acting on behalf of');
-      return { ownerId: r.partyId, ownerName: r.partyName, actorId: p.sub, relation: r.relation };
+      return { ownerId: r.partyId, ownerName: r.partyName, actorId: p.sub, actorName: p.name, relation: r.relation };
     }
     if (res.status >= 500) throw Problems.unavailable('identity_unavailable', '身份认证服务暂不可用，请稍后再试');
     throw refused();

@@ -62,6 +62,8 @@ export function createReplicaIndex(opts: {
   let charIndex = new Map<string, number[]>();
   let pairIndex = new Map<string, number[]>();
   let loadedFingerprint: string | null = null;
+  // Counts reloads: answers cached under one generation (replica-cache.ts) are current while it holds.
+  let generation = 0;
   let checkedAt = -Infinity;
   let inflight: Promise<void> | null = null;
   // After a local write, check on every request until the change is visible (its transaction may not have committed yet).
@@ -92,6 +94,7 @@ export function createReplicaIndex(opts: {
     pairIndex = pairs;
     byCode = new Map(next.map((e) => [e.summary.code, e]));
     loadedFingerprint = fp;
+    generation++;
   }
 
   /**
@@ -139,6 +142,11 @@ export function createReplicaIndex(opts: {
   return {
     /** The next request checks the table again (call after this process changed it). */
     invalidate(): void { checkedAt = -Infinity; watchUntil = now() + 5000; },
+    /** Brings the index up to date (as every read does), then says how many times it has loaded. */
+    async generation(): Promise<number> {
+      await fresh();
+      return generation;
+    },
     /** The guide of an item as JSON text (retired versions included, with status 'retired'), or null. */
     async guideJson(code: string): Promise<string | null> {
       await fresh();

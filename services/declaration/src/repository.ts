@@ -5,14 +5,17 @@ import { buildMessage } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import { chinaDateCompact } from '@hall/service';
 import type { Db } from './db.js';
-import type { Prisma } from './generated/prisma/client.js';
+import { Prisma } from './generated/prisma/client.js';
 import { createReplicaIndex, replicaIndexFor } from './replica-index.js';
+import { movesTo, statusText } from './status.js';
+import { notifyAccount, phoneFromForm } from './notifications.js';
+import { audit } from '@hall/db';
 
 type Tx = Prisma.TransactionClient;
 
-
-/** How far along a case is, so that status messages handled out of order never move it backwards. */
-const RANK: Record<string, number> = { submitted: 0, received: 1, accepted: 2, rejected: 9, approved: 3, denied: 9, completed: 10 };
+/** What the application keeps of the item version it was filed under (a later version or retirement never changes it). */
+export interface ItemSpec { formSchema: Record<string, unknown>; materials: ItemPublished['payload']['materials']; visits: number }
+export const itemSpecOf = (p: ItemPublished['payload']): ItemSpec => ({ formSchema: p.formSchema, materials: p.materials, visits: p.visits ?? 0 });
 
 export function replicaRepository(db: Db) {
   const index = () => replicaIndexFor(db, () => createReplicaIndex({ loadAll: repo.loadAll, fingerprint: repo.fingerprint }));
@@ -57,10 +60,14 @@ export interface NewApplication {
   item: ItemPublished['payload'];
   form: Record<string, unknown>;
   materials: { id: string; materialCode: string; fileName: string; objectKey: string; sha256: string; size: number; contentType: string }[];
+  /** 免提交: materials replaced by the applicant's e-certificates. */
+  certificates?: { materialCode: string; certificateId: string }[];
   idempotencyKey: string;
   requestHash: string;
   /** Who submitted and in which capacity (audit of acting on behalf). */
-  submittedBy?: { actorId: string; relation: string };
+  submittedBy?: { actorId: string; actorName?: string; relation: string };
+  /** A draft this submission came from; it is deleted with the submission. */
+  draftId?: string;
 }
 
 export function applicationRepository(db: Db) {
@@ -75,16 +82,24 @@ export function applicationRepository(db: Db) {
         const receiptNo = `SB${ymd}${String(seq).padStart(8, '0')}`;
         const id = randomUUID();
         const app = await tx.application.create({
-          data: { id, receiptNo, accountId: a.accountId, applicantName: a.applicantName, itemCode: a.item.code, itemVersion: a.item.version, form: a.form as object, status: 'submitted', idempotencyKey: a.idempotencyKey, requestHash: a.requestHash, submittedAt: now, submittedBy: a.submittedBy?.actorId ?? a.accountId, submittedAs: a.submittedBy?.relation ?? 'self' },
+          data: {
+            id, receiptNo, accountId: a.accountId, applicantName: a.applicantName, itemCode: a.item.code, itemVersion: a.item.version, form: a.form as object, status: 'submitted', idempotencyKey: a.idempotencyKey, requestHash: a.requestHash, submittedAt: now,
+            submittedBy: a.submittedBy?.actorId ?? a.accountId, submittedAs: a.submittedBy?.relation ?? 'self', submittedByName: a.submittedBy?.actorName ?? a.applicantName,
+            itemName: a.item.name, department: a.item.department, itemSpec: itemSpecOf(a.item) as object, contactPhone: phoneFromForm(a.form), statusAt: now,
+          },
         });
+        if (a.draftId) await tx.draft.deleteMany({ where: { id: a.draftId, accountId: a.accountId } });
         const attached = await tx.material.updateMany({ where: { id: { in: a.materials.map((m) => m.id) }, applicationId: null }, data: { applicationId: id } });
         if (attached.count !== a.materials.length) throw new MaterialAlreadyUsedError();
         await tx.timelineEntry.create({ data: { applicationId: id, status: 'submitted', at: now, sourceMessageId: `local:${id}` } });
+        await audit(tx, { actor: a.submittedBy?.actorId ?? a.accountId, action: 'application.submit', target: id, detail: { receiptNo, itemCode: a.item.code, itemVersion: a.item.version, onBehalfOf: a.accountId, relation: a.submittedBy?.relation ?? 'self' } });
+        await notifyAccount(tx, { accountId: a.accountId, applicationId: id, fallbackPhone: app.contactPhone }, `申报已提交：${a.item.name}`, `您申报的“${a.item.name}”已提交，受理回执编号 ${receiptNo}。办理进度可在“我的办件”中查看。`);
         const payload: ApplicationSubmitted['payload'] = {
           applicationId: id, receiptNo, itemCode: a.item.code, itemVersion: a.item.version,
           applicant: { accountId: a.accountId, name: a.applicantName, kind: 'person' },
           form: a.form,
           materials: a.materials.map((m) => ({ materialCode: m.materialCode, fileName: m.fileName, objectKey: m.objectKey, sha256: m.sha256, size: m.size, contentType: m.contentType })),
+          ...(a.certificates?.length ? { certificates: a.certificates } : {}),
           submittedAt: now.toISOString(),
         };
         await enqueue(tx, buildMessage('application.submitted', {
@@ -94,26 +109,48 @@ export function applicationRepository(db: Db) {
         return app;
       });
     },
+    /** Item codes by number of applications in the last 30 days, most first. */
+    popularCodes: async (limit: number) => (await db.$queryRawUnsafe<{ item_code: string }[]>(
+      "SELECT item_code FROM application WHERE submitted_at > now() - interval '30 days' GROUP BY item_code ORDER BY count(*) DESC, item_code LIMIT $1", limit)).map((r) => r.item_code),
     listOwned: (accountId: string, q: { skip: number; take: number }) =>
       db.$transaction([db.application.findMany({ where: { accountId }, orderBy: { submittedAt: 'desc' }, skip: q.skip, take: q.take }), db.application.count({ where: { accountId } })]),
     /** Only the owner sees an application: another account's id answers as if it did not exist. */
     async getOwned(accountId: string, id: string) {
       const app = await db.application.findFirst({ where: { id, accountId } });
       if (!app) return null;
-      const timeline = await db.timelineEntry.findMany({ where: { applicationId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
-      return { app, timeline };
+      const [timeline, evaluation] = await Promise.all([
+        db.timelineEntry.findMany({ where: { applicationId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] }),
+        db.evaluation.findUnique({ where: { applicationId: id } }),
+      ]);
+      return { app, timeline, evaluation };
     },
     async applyStatus(tx: Tx, messageId: string, s: CaseStatusChanged['payload']): Promise<void> {
       // Status messages are handled concurrently: lock the row so the rank comparison sees the latest status.
       await tx.$queryRawUnsafe('SELECT 1 FROM application WHERE id = $1::uuid FOR UPDATE', s.applicationId);
       const app = await tx.application.findUnique({ where: { id: s.applicationId } });
       if (!app) throw new Error(`status for unknown application ${s.applicationId}`);
-      await tx.timelineEntry.create({ data: { applicationId: app.id, status: s.status, reason: s.reason ?? null, caseNumber: s.caseNumber, certificateId: s.certificateId ?? null, at: new Date(s.at), sourceMessageId: messageId } });
-      const forward = (RANK[s.status] ?? 0) > (RANK[app.status] ?? 0);
+      const at = new Date(s.at);
+      await tx.timelineEntry.create({
+        data: {
+          applicationId: app.id, status: s.status, reason: s.reason ?? null, caseNumber: s.caseNumber, certificateId: s.certificateId ?? null, at, sourceMessageId: messageId,
+          missingMaterials: (s.missingMaterials as object | undefined) ?? undefined, dueAt: s.dueAt ? new Date(s.dueAt) : null, note: s.note ?? null,
+        },
+      });
+      const forward = movesTo(app, { status: s.status, at });
+      // The due date of the newest event that carries one, whatever order the events arrive in.
+      const newerDue = s.dueAt ? await tx.timelineEntry.count({ where: { applicationId: app.id, at: { gt: at }, dueAt: { not: null } } }) : 1;
       await tx.application.update({
         where: { id: app.id },
-        data: { caseNumber: s.caseNumber, ...(forward ? { status: s.status } : {}), ...(s.certificateId ? { certificateId: s.certificateId } : {}), updatedAt: new Date() },
+        data: {
+          caseNumber: s.caseNumber, ...(s.certificateId ? { certificateId: s.certificateId } : {}), ...(s.dueAt && newerDue === 0 ? { dueAt: new Date(s.dueAt) } : {}), updatedAt: new Date(),
+          ...(forward ? { status: s.status, statusAt: at, missingMaterials: s.status === 'supplement_requested' ? (s.missingMaterials ?? []) as object : Prisma.DbNull } : {}),
+        },
       });
+      const name = app.itemName ?? app.itemCode;
+      const missing = s.missingMaterials?.length ? `，需补正：${s.missingMaterials.map((m) => m.name).join('、')}` : '';
+      const due = s.dueAt ? `，承诺办结日期 ${s.dueAt.slice(0, 10)}` : '';
+      await notifyAccount(tx, { accountId: app.accountId, applicationId: app.id, fallbackPhone: app.contactPhone }, `办件进度：${statusText(s.status)}`,
+        `您申报的“${name}”（回执编号 ${app.receiptNo}）${statusText(s.status)}${s.reason ? `：${s.reason}` : ''}${missing}${due}。`);
     },
     async applyCertificate(tx: Tx, messageId: string, c: CertificateNotice['payload']): Promise<void> {
       await tx.$queryRawUnsafe('SELECT 1 FROM application WHERE id = $1::uuid FOR UPDATE', c.applicationId);
@@ -121,6 +158,8 @@ export function applicationRepository(db: Db) {
       if (!app) throw new Error(`certificate for unknown application ${c.applicationId}`);
       await tx.timelineEntry.create({ data: { applicationId: app.id, status: 'certificate_issued', caseNumber: c.caseNumber, certificateId: c.certificateId, at: new Date(c.issuedAt), sourceMessageId: messageId } });
       await tx.application.update({ where: { id: app.id }, data: { certificateId: c.certificateId, updatedAt: new Date() } });
+      await notifyAccount(tx, { accountId: app.accountId, applicationId: app.id, fallbackPhone: app.contactPhone }, '电子证照已签发',
+        `您申报的“${app.itemName ?? app.itemCode}”（回执编号 ${app.receiptNo}）的电子证照已签发，可在“我的证照”中查看。`);
     },
   };
 }

@@ -17,7 +17,7 @@ export const ITEM = {
 
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-export interface Harness { svc: RunningService<unknown, Db>; env: ServiceEnv; url: string; publishOutbound(type: 'catalog.item.published' | 'case.status.changed' | 'certificate.notice', payload: unknown, id?: string): Promise<void>; close(): Promise<void> }
+export interface Harness { svc: RunningService<unknown, Db>; env: ServiceEnv; url: string; publishOutbound(type: 'catalog.item.published' | 'case.status.changed' | 'certificate.notice' | 'consultation.answered', payload: unknown, id?: string): Promise<void>; close(): Promise<void> }
 
 export async function startDeclaration(extraEnv: Record<string, string> = {}): Promise<Harness> {
   const env = await createServiceEnv({ zone: 'internet', natsUser: 'declaration', objectStore: true, env: extraEnv });

@@ -69,13 +69,26 @@ describe('declaration on behalf of others', () => {
     const forLisi = await submit(agent, lisi);
     expect(forLisi.statusCode).toBe(202);
     expect(await h.svc.ctx.prisma.application.findUnique({ where: { id: forLisi.json().applicationId }, select: { accountId: true, submittedBy: true, submittedAs: true } })).toEqual({ accountId: lisi, submittedBy: await accountId(DEMO_CONSENT.agent), submittedAs: 'agent' });
-    // The citizen sees it as their own.
-    expect((await read(await login('lisi'), forLisi.json().applicationId)).statusCode).toBe(200);
+    // The citizen sees it as their own, marked as filed by the agent.
+    const lisiToken = await login('lisi');
+    const seen = await read(lisiToken, forLisi.json().applicationId);
+    expect(seen.statusCode).toBe(200);
+    expect(seen.json()).toMatchObject({ submittedAs: 'agent', submittedByName: '刘代办' });
+    expect((await list(lisiToken)).json().items.find((a: { applicationId: string }) => a.applicationId === forLisi.json().applicationId)).toMatchObject({ submittedAs: 'agent' });
+    // The agent tracks it for the citizen.
+    expect((await read(agent, forLisi.json().applicationId, lisi)).json().timeline[0].status).toBe('submitted');
     // Without consent: refused, for submitting and for reading.
     expect((await submit(agent, zhou)).statusCode).toBe(403);
     expect((await list(agent, zhou)).statusCode).toBe(403);
     // Nor can an ordinary applicant act for someone else.
     expect((await list(await login('zhoumengjie'), lisi)).statusCode).toBe(403);
+
+    // The citizen withdraws the consent: the agent is refused from the next request on; the application stays the citizen's.
+    const consents = (await id.svc.app.inject({ method: 'GET', url: '/v1/consents', headers: headers(lisiToken) })).json().items;
+    for (const c of consents) expect((await id.svc.app.inject({ method: 'DELETE', url: `/v1/consents/${c.id}`, headers: headers(lisiToken) })).statusCode).toBe(204);
+    expect((await read(agent, forLisi.json().applicationId, lisi)).statusCode).toBe(403);
+    expect((await submit(agent, lisi)).statusCode).toBe(403);
+    expect((await read(lisiToken, forLisi.json().applicationId)).statusCode).toBe(200);
   });
 
   it('should not let an applicant read another applicant\'s application by id', async () => {
