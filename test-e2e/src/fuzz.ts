@@ -1,0 +1,213 @@
+/**
+ * The bad-input harness: enumerates a service's routes as fastify registers them (an onRoute hook
+ * put in front of the service's own `routes`), then throws hostile requests at every one with
+ * fast-check and checks the invariant — a 4xx answer is problem+json with a stable code and a
+ * Chinese title, nothing is ever a 5xx, and a refused request changed no row of the service's
+ * database (checksums of every table before and after).
+ */
+import fs from 'node:fs';
+import { createHmac, randomUUID, sign as cryptoSign } from 'node:crypto';
+import fc from 'fast-check';
+import pg from 'pg';
+import { generateSigningKey } from '@hall/auth';
+import { registeredRoutes } from '@hall/http';
+import { bodyArbitrary, headersArbitrary, paramArbitrary, queryArbitrary, type RawBody } from './hostile.js';
+
+export interface CollectedRoute { method: string; url: string; schema: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } }
+
+/** Every route the running app registered (recorded by @hall/http's buildHttpApp), minus HEAD/OPTIONS twins. */
+export function routesOf(app: unknown): CollectedRoute[] {
+  const out: CollectedRoute[] = [];
+  for (const r of registeredRoutes(app as Parameters<typeof registeredRoutes>[0])) {
+    if (r.method === 'HEAD' || r.method === 'OPTIONS') continue;
+    if (!out.some((x) => x.method === r.method && x.url === r.url)) out.push({ method: r.method, url: r.url, schema: (r.schema ?? {}) as CollectedRoute['schema'] });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens: the zone's legitimate principals and the classic JWT attacks.
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+interface KeyFile { kid: string; alg: 'EdDSA' | 'ES256'; privateKeyPem: string; publicKeyPem: string }
+
+export function signJwt(key: KeyFile, claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  const input = `${b64({ alg: key.alg, typ: 'JWT', kid: key.kid, ...header })}.${b64(claims)}`;
+  const sig = key.alg === 'EdDSA' ? cryptoSign(null, Buffer.from(input), key.privateKeyPem) : cryptoSign('sha256', Buffer.from(input), { key: key.privateKeyPem, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
+}
+
+export const ISSUER = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' } as const;
+export const AUDIENCE = { internet: 'hall-internet', extranet: 'hall-extranet' } as const;
+type Zone = 'internet' | 'extranet';
+const other = (z: Zone): Zone => (z === 'internet' ? 'extranet' : 'internet');
+
+/** Authorization header values that must all be refused with 401 (and never reach a handler). */
+export function attackAuthorizations(keyFile: string, zone: Zone): Record<string, string> {
+  const key = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as KeyFile;
+  const now = Math.floor(Date.now() / 1000);
+  const principal = zone === 'internet'
+    ? { sub: randomUUID(), realm: 'public', name: '周梦婕', roles: ['applicant'] }
+    : { sub: randomUUID(), realm: 'staff', name: '王受理', roles: ['staff', 'sys_admin', 'supervisor'], department: 'gy-wjw', positions: ['acceptance', 'review', 'approval'] };
+  const claims = { ...principal, iss: ISSUER[zone], aud: AUDIENCE[zone], iat: now, exp: now + 600, jti: randomUUID() };
+  const unsigned = (header: Record<string, unknown>, c: Record<string, unknown>) => `${b64(header)}.${b64(c)}`;
+  const hs = unsigned({ alg: 'HS256', typ: 'JWT', kid: key.kid }, claims);
+  const foreign = generateSigningKey('EdDSA');
+  return {
+    'alg none': `Bearer ${unsigned({ alg: 'none', typ: 'JWT', kid: key.kid }, claims)}.`,
+    'alg none, no kid': `Bearer ${unsigned({ alg: 'none', typ: 'JWT' }, claims)}.`,
+    'HS256 signed with the public key': `Bearer ${hs}.${createHmac('sha256', key.publicKeyPem).update(hs).digest('base64url')}`,
+    'HS256 signed with the public key (trimmed PEM)': `Bearer ${hs}.${createHmac('sha256', key.publicKeyPem.trim()).update(hs).digest('base64url')}`,
+    expired: `Bearer ${signJwt(key, { ...claims, iat: now - 7200, exp: now - 3600 })}`,
+    'not yet valid (iat in the future, exp far ahead)': `Bearer ${signJwt(key, { ...claims, iat: now + 3600, exp: now + 7200, nbf: now + 3600 })}`,
+    'wrong audience': `Bearer ${signJwt(key, { ...claims, aud: 'hall-admin' })}`,
+    'other zone audience': `Bearer ${signJwt(key, { ...claims, aud: AUDIENCE[other(zone)] })}`,
+    'wrong issuer': `Bearer ${signJwt(key, { ...claims, iss: 'https://evil.example' })}`,
+    'token of the other zone (its own key, issuer, audience)': `Bearer ${signJwt(foreign as KeyFile, { ...claims, iss: ISSUER[other(zone)], aud: AUDIENCE[other(zone)] })}`,
+    'unknown key with this zone’s kid': `Bearer ${signJwt({ ...(foreign as KeyFile), kid: key.kid }, claims)}`,
+    'signature of another token': `Bearer ${signJwt(key, claims).split('.').slice(0, 2).join('.')}.${signJwt(key, { ...claims, sub: 'x' }).split('.')[2]}`,
+    'claims tampered after signing': `Bearer ${(() => { const t = signJwt(key, claims).split('.'); return `${t[0]}.${b64({ ...claims, roles: [...(claims.roles as string[]), 'sys_admin'], sub: randomUUID() })}.${t[2]}`; })()}`,
+    'valid signature, not a principal (no roles)': `Bearer ${signJwt(key, { sub: randomUUID(), iss: ISSUER[zone], aud: AUDIENCE[zone], iat: now, exp: now + 600 })}`,
+    'valid signature, realm root': `Bearer ${signJwt(key, { ...claims, realm: 'root' })}`,
+    'no exp': `Bearer ${signJwt(key, { ...claims, exp: undefined })}`,
+    'kid path traversal': `Bearer ${signJwt(key, claims, { kid: '../../../../etc/passwd' })}`,
+    'kid 10 KB': `Bearer ${signJwt(key, claims, { kid: 'k'.repeat(10_000) })}`,
+    'three dots': 'Bearer ...',
+    garbage: 'Bearer 周梦婕',
+    'empty bearer': 'Bearer ',
+    'basic auth': `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+    'token 16 KB': `Bearer ${'a'.repeat(16_000)}`,
+    'json instead of a token': 'Bearer {"alg":"none"}',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database checksums.
+
+const IGNORED_COLUMNS: Record<string, string> = {
+  // The publisher marks rows sent in the background; what was enqueued is what counts.
+  outbox: '(x.id, x.type, x.subject, x.payload)::text',
+};
+
+export interface Snapshotter { snapshot(): Promise<Record<string, string>>; diff(a: Record<string, string>, b: Record<string, string>): string[]; close(): Promise<void> }
+
+export async function snapshotter(databaseUrl: string, ignoreTables: string[] = []): Promise<Snapshotter> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // The database may be dropped (WITH FORCE) while the pool is idle, when a test fails early.
+  pool.on('error', () => {});
+  const tables = (await pool.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_prisma%' ORDER BY 1`)).rows.map((r) => r.t).filter((t) => !ignoreTables.includes(t));
+  const sql = tables.map((t) => `SELECT '${t}' AS t, count(*)::text || ':' || coalesce(md5(string_agg(md5(${IGNORED_COLUMNS[t] ?? 'x::text'}), '' ORDER BY md5(${IGNORED_COLUMNS[t] ?? 'x::text'}))), '') AS h FROM "${t}" x`).join(' UNION ALL ');
+  return {
+    async snapshot() {
+      const rows = (await pool.query<{ t: string; h: string }>(sql)).rows;
+      return Object.fromEntries(rows.map((r) => [r.t, r.h]));
+    },
+    diff: (a, b) => Object.keys({ ...a, ...b }).filter((t) => a[t] !== b[t]),
+    close: () => pool.end(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The invariant.
+
+export interface Answer { statusCode: number; headers: Record<string, unknown>; body: string }
+
+/** Why an answer breaks the contract for bad input, or undefined when it keeps it. */
+export function violation(res: Answer): string | undefined {
+  if (res.statusCode >= 500) return `answered ${res.statusCode}: ${res.body.slice(0, 300)}`;
+  if (res.statusCode < 400) return undefined;
+  const ct = String(res.headers['content-type'] ?? '');
+  if (!ct.startsWith('application/problem+json')) return `${res.statusCode} with content-type ${ct || '(none)'}: ${res.body.slice(0, 200)}`;
+  let p: { code?: unknown; status?: unknown; title?: unknown };
+  try { p = JSON.parse(res.body) as typeof p; } catch { return `${res.statusCode} problem body is not JSON: ${res.body.slice(0, 200)}`; }
+  if (typeof p.code !== 'string' || !/^[a-z][a-z0-9_.]*$/.test(p.code)) return `${res.statusCode} without a stable code: ${res.body.slice(0, 200)}`;
+  if (p.status !== res.statusCode) return `problem status ${String(p.status)} ≠ ${res.statusCode}`;
+  if (typeof p.title !== 'string' || !/[\u4e00-\u9fff]/.test(p.title)) return `${res.statusCode} ${p.code} title is not Chinese: ${String(p.title)}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fuzzing one service.
+
+export interface Injector { inject(opts: { method: string; url: string; headers: Record<string, string>; payload?: string | Buffer }): Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }> }
+
+export interface FuzzTarget {
+  name: string;
+  app: Injector;
+  /** Defaults to every route the app registered. */
+  routes?: CollectedRoute[];
+  databaseUrl: string;
+  /** Authorization header values to draw from ('' = none): legitimate principals and attacks. */
+  authorizations: string[];
+  /** Tables that legitimately record refused requests (named with the reason in the test). */
+  ignoreTables?: string[];
+}
+
+export interface FuzzReport { service: string; routes: number; requests: number; statuses: Record<string, number>; accepted: string[]; failures: string[]; ms: number }
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function fuzzSeed(): number {
+  return process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+}
+
+export async function fuzzService(t: FuzzTarget, opts: { seed: number; runsPerRoute: number }): Promise<FuzzReport> {
+  const started = Date.now();
+  const snap = await snapshotter(t.databaseUrl, t.ignoreTables);
+  const all = t.routes ?? routesOf(t.app);
+  const report: FuzzReport = { service: t.name, routes: all.length, requests: 0, statuses: {}, accepted: [], failures: [], ms: 0 };
+  const routes = [...all].sort((a, b) => `${a.method} ${a.url}`.localeCompare(`${b.method} ${b.url}`));
+  try {
+    for (const [i, route] of routes.entries()) {
+      const seed = opts.seed + i;
+      const paramNames = [...route.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+      const request = fc.record({
+        params: fc.tuple(...paramNames.map(() => paramArbitrary), fc.constant('')),
+        wildcard: fc.constantFrom('../../../../etc/passwd', '..%2f..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/package.json', 'index.html%00.png', '周梦婕.html', '.env', 'a/'.repeat(200)),
+        query: queryArbitrary(route.schema.querystring),
+        body: bodyArbitrary(route.schema.body) as fc.Arbitrary<RawBody>,
+        headers: headersArbitrary,
+        authorization: fc.constantFrom(...t.authorizations),
+      });
+      const before = MUTATING.has(route.method) ? undefined : await snap.snapshot();
+      const result = await fc.check(fc.asyncProperty(request, async (r) => {
+        let k = 0;
+        let path = route.url.replace(/:([A-Za-z0-9_]+)/g, () => r.params[k++] ?? 'x');
+        if (path.endsWith('*')) path = path.slice(0, -1) + r.wildcard;
+        const url = r.query ? `${path}?${r.query}` : path;
+        const headers: Record<string, string> = { ...r.headers };
+        if (r.authorization) headers.authorization = r.authorization;
+        if (r.body.contentType) headers['content-type'] = r.body.contentType;
+        const pre = MUTATING.has(route.method) ? await snap.snapshot() : undefined;
+        const res = await t.app.inject({ method: route.method, url, headers, ...(r.body.payload !== undefined ? { payload: r.body.payload } : {}) });
+        report.requests++;
+        report.statuses[res.statusCode] = (report.statuses[res.statusCode] ?? 0) + 1;
+        const v = violation(res);
+        if (v) throw new Error(`${route.method} ${url.slice(0, 300)} [${r.body.label}]: ${v}`);
+        if (pre) {
+          if (res.statusCode >= 300) {
+            const changed = snap.diff(pre, await snap.snapshot());
+            if (changed.length) throw new Error(`${route.method} ${url.slice(0, 300)} [${r.body.label}] answered ${res.statusCode} but changed ${changed.join(', ')}`);
+          } else if (!report.accepted.includes(`${route.method} ${route.url}`)) report.accepted.push(`${route.method} ${route.url}`);
+        }
+      }), { seed, numRuns: opts.runsPerRoute, endOnFailure: false });
+      if (result.failed) {
+        const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+        report.failures.push(`${t.name} ${route.method} ${route.url} (seed ${seed}, path ${result.counterexamplePath ?? ''}): ${error.slice(0, 600)}`);
+      }
+      if (before) {
+        const changed = snap.diff(before, await snap.snapshot());
+        if (changed.length) report.failures.push(`${t.name} ${route.method} ${route.url} (seed ${seed}): reads changed ${changed.join(', ')}`);
+      }
+    }
+  } finally {
+    await snap.close();
+  }
+  report.ms = Date.now() - started;
+  return report;
+}
+
+export function summary(r: FuzzReport): string {
+  const st = Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(' ');
+  return `${r.service}: ${r.routes} routes, ${r.requests} requests in ${(r.ms / 1000).toFixed(1)} s [${st}]${r.accepted.length ? `; accepted (2xx) on ${r.accepted.join(', ')}` : ''}`;
+}
