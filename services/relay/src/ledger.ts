@@ -22,7 +22,8 @@ export interface QuarantineInput { seq: number; reason: string; raw: string; raw
 export async function quarantine(tx: Tx, lane: LaneDef, q: QuarantineInput): Promise<void> {
   // Reasons quote the refused input (JSON.parse does) and ids come from it: neither may carry NUL.
   const reason = withoutNul(q.reason).slice(0, 2000);
-  const messageId = q.messageId === undefined ? undefined : withoutNul(q.messageId);
+  // An empty claimed id (`"id": ""`) counts as none: the announcement's correlation id may not be empty.
+  const messageId = q.messageId === undefined ? undefined : withoutNul(q.messageId).slice(0, 128) || undefined;
   await tx.quarantineEntry.create({ data: { lane: lane.name, messageId: messageId ?? null, sourceSeq: BigInt(q.seq), reason, raw: q.raw.slice(0, 1_000_000) } });
   if (messageId) {
     await tx.ledgerEntry.createMany({ data: [{ lane: lane.name, messageId, sourceSeq: BigInt(q.seq), type: q.type ?? 'unknown', status: 'quarantined', reason, bytes: q.rawBytes }], skipDuplicates: true });
