@@ -18,7 +18,8 @@ beforeAll(async () => {
   h = await startCertificate();
   const c = h.env.nats.users['relay-in-receiver']!;
   const nc = await connectNats({ servers: h.env.nats.url, user: c.user, pass: c.pass, name: 'test-relay-in', logger: createLogger({ service: 't', level: 'silent' }) });
-  const pub = createPublisher(nc);
+  // A generous ack timeout: in CI this file runs next to the whole-platform suites on two cores.
+  const pub = createPublisher(nc, { timeoutMs: 30_000 });
   closeNc = () => nc.close();
   submit = async (applicant, certificates) => {
     const applicationId = randomUUID();

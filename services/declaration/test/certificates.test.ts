@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await startDeclaration();
   const creds = h.env.nats.users['relay-out-receiver']!;
   const nc = await connectNats({ servers: h.env.nats.url, user: creds.user, pass: creds.pass, name: 'test-relay-certs', logger: createLogger({ service: 'test', level: 'silent' }) });
-  const pub = createPublisher(nc);
+  const pub = createPublisher(nc, { timeoutMs: 30_000 }); // generous: CI runs this next to the whole-platform suites
   publish = async (type, payload, attachments) => { await pub.publish(buildMessage(type, { zone: 'extranet', correlationId: 'c', payload: payload as never, ...(attachments ? { attachments: attachments as never } : {}) })); };
   closeNc = () => nc.close();
 }, 60_000);
