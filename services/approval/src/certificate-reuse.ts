@@ -19,8 +19,16 @@ export async function startCertificateReuse(ctx: ServiceContext<unknown, Db>): P
       await handleOnce(ctx.prisma, 'approval-certificate-reuse', m.id, async (tx) => {
         const c = await tx.case.findUnique({ where: { applicationId: p.applicationId } });
         if (!c) throw new Error(`no case yet for application ${p.applicationId}`);
-        await audit(tx, { actor: 'system', action: p.verified ? 'case.certificate.attach' : 'case.certificate.refuse', target: c.id, detail: { materialCode: p.materialCode, certificateId: p.certificateId, reason: p.reason ?? null } });
-        if (!p.verified || !p.pdf) return;
+        // The extranet checks the material itself too (declaration did, but a zone never trusts the other's
+        // checks): the item version the case was filed under must accept this type of certificate for it.
+        const item = await tx.itemDefinition.findUnique({ where: { code_version: { code: c.itemCode, version: c.itemVersion } } });
+        const spec = ((item?.publication as { materials?: { code: string; eCertificateType?: string }[] } | undefined)?.materials ?? []).find((x) => x.code === p.materialCode);
+        const typeRefusal = !p.verified ? null
+          : !spec?.eCertificateType ? '该材料不能以电子证照代替'
+            : p.certificateType !== spec.eCertificateType ? '所选电子证照的类型与材料要求不符' : null;
+        const attach = p.verified && !typeRefusal;
+        await audit(tx, { actor: 'system', action: attach ? 'case.certificate.attach' : 'case.certificate.refuse', target: c.id, detail: { materialCode: p.materialCode, certificateId: p.certificateId, reason: typeRefusal ?? p.reason ?? null } });
+        if (!attach || !p.pdf) return;
         const materials = (c.materials ?? []) as Record<string, unknown>[];
         if (materials.some((x) => x.certificateId === p.certificateId && x.materialCode === p.materialCode)) return;
         materials.push({
