@@ -8,11 +8,12 @@
  * answer "revoked".
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import type { Platform } from '@hall/platform';
 import { launchChromium } from './src/browser.js';
 import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
-import { verifyCertificateFile } from '@hall/ecert';
+import { DEMO_CERTIFICATE_TYPES, verifyCertificateFile } from '@hall/ecert';
 import { renderFirstPage } from '../services/certificate/test/pdf-render.js';
 
 const ITEM = '340621-WJW-XZQR-001';
@@ -26,6 +27,21 @@ beforeAll(async () => {
 afterAll(async () => { await running?.stop(); }, 60_000);
 
 describe('e-certificate lifecycle in both zones', () => {
+  it("takes its certificate types from the catalog's publications, not from its fallback table", async () => {
+    const db = new pg.Client({ connectionString: platform.databaseUrl('certificate') });
+    await db.connect();
+    try {
+      const rows = await eventually('the catalog\'s certificate types in the certificate service', async () => {
+        const r = (await db.query<{ code: string; type_code: string; version: number }>('SELECT code, type_code, version FROM certificate_type ORDER BY code')).rows;
+        return r.length === Object.keys(DEMO_CERTIFICATE_TYPES).length ? r : null;
+      }, 60_000);
+      expect(rows.map((r) => r.code)).toEqual(Object.keys(DEMO_CERTIFICATE_TYPES).sort());
+      expect(rows.find((r) => r.code === 'birth-service-certificate')).toMatchObject({ type_code: DEMO_CERTIFICATE_TYPES['birth-service-certificate']!.typeCode });
+    } finally {
+      await db.end();
+    }
+  }, 90_000);
+
   it('issues, verifies, delivers, checks offline, revokes — and both zones agree', async () => {
     const portal = platform.url('declaration');
     await eventually('item replica', async () => (await call('GET', `${portal}/v1/items/${ITEM}`)).status === 200);

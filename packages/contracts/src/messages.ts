@@ -134,6 +134,30 @@ export const CalendarPublished = Envelope(
   ),
 );
 
+/** Extranet event: the catalog published a certificate type (证照类型) definition; the certificate service issues by it. */
+export const CertificateTypePublished = Envelope(
+  'catalog.certificate-type.published',
+  1,
+  Type.Object(
+    {
+      code: Str(64),
+      /** GB/T 36904 certificate type code (14 digits in the demo data). */
+      typeCode: Type.String({ pattern: '^[0-9A-Z]{1,32}$' }),
+      name: Str(100),
+      /** Validity in years from issuance; absent: valid until revoked (长期). */
+      validityYears: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      holderKind: Type.Union([Type.Literal('person'), Type.Literal('legal_person')]),
+      /** JSON Schema of the issuance data (an object schema). */
+      schema: Type.Record(Type.String(), Type.Unknown()),
+      /** The PDF's [data field, label] rows, in order. */
+      template: Type.Array(Type.Tuple([Str(100), Str(100)]), { maxItems: 50 }),
+      version: Type.Integer({ minimum: 1 }),
+      publishedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const SubmittedMaterial = Type.Object(
   {
     materialCode: Str(64),
@@ -460,6 +484,7 @@ export const CertificateReuseChecked = Envelope(
 
 export type ItemPublished = Static<typeof ItemPublished>;
 export type CalendarPublished = Static<typeof CalendarPublished>;
+export type CertificateTypePublished = Static<typeof CertificateTypePublished>;
 export type ApplicationSubmitted = Static<typeof ApplicationSubmitted>;
 export type CaseStatusChanged = Static<typeof CaseStatusChanged>;
 export type CaseTransitioned = Static<typeof CaseTransitioned>;

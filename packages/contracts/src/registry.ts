@@ -31,6 +31,7 @@ function def<S extends TObject>(schema: S, subject: string): MessageDef<S> {
 export const Messages = {
   'catalog.item.published': def(M.ItemPublished, 'hall.out.catalog.item.published'),
   'catalog.calendar.published': def(M.CalendarPublished, 'hall.out.catalog.calendar.published'),
+  'catalog.certificate-type.published': def(M.CertificateTypePublished, 'hall.x.catalog.certificate-type.published'),
   'application.submitted': def(M.ApplicationSubmitted, 'hall.in.application.submitted'),
   'application.supplemented': def(M.ApplicationSupplemented, 'hall.in.application.supplemented'),
   'application.withdrawn': def(M.ApplicationWithdrawn, 'hall.in.application.withdrawn'),

@@ -7,3 +7,4 @@
 export * from './identifier.js';
 export * from './signature.js';
 export * from './verify-offline.js';
+export * from './certificate-types.js';

@@ -19,6 +19,7 @@ import { BundleInput, composeBundle } from './bundles.js';
 import { calendarRepository } from './calendar-store.js';
 import { DEMO_CATALOG, DEMO_BUNDLE } from './demo-catalog.js';
 import { OpennessConfig, registerOpenness, seedOpenness, startOpenness } from './openness.js';
+import { certificateTypeRepository, registerCertificateTypes, DEMO_CERTIFICATE_TYPES } from './certificate-types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CatalogConfig = extendConfig({ ...OpennessConfig });
@@ -194,6 +195,8 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       const cal = await calendars.calendar();
       return { from: req.query.from, days: req.query.days, deadline: cal.addWorkingDays(req.query.from, req.query.days) };
     });
+    // 证照类型 (issue 8): definitions published to the certificate service.
+    registerCertificateTypes(app, ctx);
     // 政务公开 (issue 13): articles, 结果公示 settings.
     await registerOpenness(app, ctx);
   },
@@ -204,6 +207,7 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       try { if (await calendars.announceAll()) ctx.outbox.notify(); } catch (err) { ctx.logger.error({ err }, 'calendar re-announcement failed; retried tomorrow'); }
     };
     await reannounce();
+    try { if (await certificateTypeRepository(ctx.prisma).announceAll()) ctx.outbox.notify(); } catch (err) { ctx.logger.error({ err }, 'certificate type re-announcement failed'); }
     const daily = setInterval(() => void reannounce(), 24 * 3600 * 1000);
     daily.unref();
     ctx.onStop(() => clearInterval(daily));
@@ -220,8 +224,11 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       await items.ensureDraft(composeBundle(DEMO_BUNDLE, members), 'seed');
       if ((await items.publish(DEMO_BUNDLE.code, 1, 'seed')) === 'published') published++;
     }
+    const types = certificateTypeRepository(ctx.prisma);
+    let typesSeeded = 0;
+    for (const [code, d] of Object.entries(DEMO_CERTIFICATE_TYPES)) if (await types.save(code, d, 'seed', true)) typesSeeded++;
     ctx.outbox.notify();
-    ctx.logger.info({ items: DEMO_CATALOG.length, published }, 'demo catalog seeded');
+    ctx.logger.info({ items: DEMO_CATALOG.length, published, certificateTypes: typesSeeded }, 'demo catalog seeded');
     ctx.logger.info({ articles: await seedOpenness(ctx) }, 'demo 政务公开 articles seeded');
   },
 };

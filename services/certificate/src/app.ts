@@ -11,7 +11,7 @@ import { Problems, ProblemSchema, StrictObject } from '@hall/http';
 import { requireRealm, requireScope, type AuthHandler } from '@hall/auth';
 import { consume, handleOnce } from '@hall/messaging';
 import { extendConfigWithS3, type ServiceDefinition } from '@hall/service';
-import type { ApplicationSubmitted, CertificateRequested } from '@hall/contracts';
+import type { ApplicationSubmitted, CertificateRequested, CertificateTypePublished } from '@hall/contracts';
 import { checkReuse } from './reuse.js';
 import { createPrisma, type Db } from './db.js';
 import { certificateService, identifierFromQr, AlreadyRevoked, CertificateNotFound, UnknownCertificateType } from './issuer.js';
@@ -123,6 +123,27 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
       return r;
     });
 
+    // What became of a case's certificate request (issued, or refused with the schema errors): staff of the requesting department.
+    const DataErrorView = Type.Object({ instancePath: Type.String(), keyword: Type.String(), params: Type.Any(), message: Type.String() });
+    app.get('/v1/certificate-requests/:caseId', {
+      preHandler: [app.authenticate, staffOfDepartment],
+      schema: {
+        params: StrictObject({ caseId: Type.String({ format: 'uuid' }) }),
+        response: {
+          200: Type.Object({
+            caseId: Type.String(), caseNumber: Type.String(), department: Type.String(), certificateType: Type.String(), status: Type.Union([Type.Literal('issued'), Type.Literal('refused')]),
+            certificateId: Type.Optional(Type.String()), issuedAt: Type.Optional(Type.String()), refusedAt: Type.Optional(Type.String()), reason: Type.Optional(Type.String()), errors: Type.Optional(Type.Array(DataErrorView)),
+          }),
+          400: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema,
+        },
+      },
+    }, async (req) => {
+      const r = await certificates.requestOutcome(req.params.caseId);
+      // Another department's request is not this caller's to see: same answer as a missing one.
+      if (!r || r.department !== req.principal.department) throw Problems.notFound('certificate_request_not_found', '未找到该案件的发证请求或尚未处理');
+      return r.status === 'refused' ? { ...r, reason: '证照数据不符合该证照类型的数据规范，未签发' } : r;
+    });
+
     // A holder's certificates (holder = the holder's unified identity account id). A client must state its purpose.
     app.get('/v1/holders/:holderId/certificates', {
       preHandler: [app.authenticate, staffOrClientWith('certificate:holder-lookup')],
@@ -146,7 +167,10 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
       handler: async (m) => {
         const req = (m as CertificateRequested).payload;
         try {
-          await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { await certificates.issue(tx, req); });
+          // A refusal (data against the type's schema) commits with the inbox row: acknowledged, never retried.
+          let refused: unknown = null;
+          await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { const r = await certificates.issue(tx, req); refused = r.status === 'refused' ? r.errors : null; });
+          if (refused) { ctx.logger.error({ messageId: m.id, caseId: req.caseId, certificateType: req.certificateType, errors: refused }, 'certificate request refused: data breaks the type schema'); return; }
         } catch (err) {
           if (err instanceof UnknownCertificateType) { ctx.logger.error({ err: err.message, messageId: m.id }, 'certificate request refused'); }
           throw err;
@@ -167,6 +191,14 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
         ctx.outbox.notify();
       },
     });
-    ctx.onStop(async () => { await consumer.stop(); await reuse.stop(); });
+    // The catalog's certificate type definitions (X stream, one filter subject).
+    const types = await consume({
+      nc: ctx.nc, stream: 'X', durable: 'certificate-types', filterSubjects: ['hall.x.catalog.certificate-type.published'], logger: ctx.logger,
+      handler: async (m) => {
+        const p = (m as CertificateTypePublished).payload;
+        await handleOnce(ctx.prisma, 'certificate-types', m.id, async (tx) => { await certificates.receiveType(tx, p); });
+      },
+    });
+    ctx.onStop(async () => { await consumer.stop(); await reuse.stop(); await types.stop(); });
   },
 };

@@ -8,14 +8,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { audit } from '@hall/db';
-import { buildMessage, canonicalJson, type CertificateRequested } from '@hall/contracts';
+import { buildMessage, canonicalJson, type CertificateRequested, type CertificateTypePublished } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import type { ObjectStore } from '@hall/storage';
 import type { Logger } from '@hall/logging';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { certificateIdentifier, generateKeyPair, publicJwk, signBytes, verifyBytes, CERTIFICATE_FILE_FORMAT, type SignatureAlgorithm, type PublicJwk, type CertificateFile } from '@hall/ecert';
-import { CERTIFICATE_TYPES, ISSUERS, templateRows, validUntilFor } from './types.js';
+import { CERTIFICATE_TYPES, ISSUERS, dataErrors, schemaCompiles, templateRows, validUntilFor, type CertificateTypeDef } from './types.js';
 import { renderCertificatePdf } from './pdf.js';
 
 export { CERTIFICATE_TYPES, ISSUERS };
@@ -47,6 +47,19 @@ export function identifierFromQr(payload: string): string | null {
   }
 }
 
+/**
+ * The definition issuance uses: the latest the catalog published, else the static fallback (only
+ * until the catalog's first publication of that type arrives).
+ */
+async function typeDefOf(tx: Tx | Db, code: string): Promise<CertificateTypeDef | undefined> {
+  const row = await tx.certificateTypeDef.findUnique({ where: { code } });
+  if (!row) return CERTIFICATE_TYPES[code];
+  return {
+    typeCode: row.typeCode, name: row.name, holderKind: row.holderKind as CertificateTypeDef['holderKind'], schema: row.schema as Record<string, unknown>,
+    template: row.template as [string, string][], ...(row.validityYears ? { validityYears: row.validityYears } : {}),
+  };
+}
+
 type KeyRow = { kid: string; department: string; algorithm: string; publicKeyPem: string; privateKeyPem: string; active: boolean; createdAt: Date; retiredAt: Date | null };
 
 async function activeKey(tx: Tx, department: string, algorithm: SignatureAlgorithm): Promise<KeyRow> {
@@ -76,6 +89,10 @@ function documentOf(cert: { id: string; type: string; typeName: string | null; d
 export const statusOf = (c: { status: string; validUntil: Date | null }, now = new Date()): CertificateStatus =>
   c.status === 'revoked' ? 'revoked' : c.validUntil && c.validUntil.getTime() <= now.getTime() ? 'expired' : 'valid';
 
+/** An Ajv error as recorded with a refusal. */
+export interface DataError { instancePath: string; keyword: string; params: Record<string, unknown>; message: string }
+export type IssueResult = { status: 'issued'; certificate: { id: string } } | { status: 'refused'; errors: DataError[] };
+
 export class UnknownCertificateType extends Error {}
 export class CertificateNotFound extends Error {}
 export class AlreadyRevoked extends Error {}
@@ -84,18 +101,31 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
   const toJwk = (k: { kid: string; algorithm: string; publicKeyPem: string }): PublicJwk => publicJwk(k.kid, k.algorithm as SignatureAlgorithm, k.publicKeyPem);
 
   return {
-    /** Issues the certificate a case asks for; a second request for the same case returns the first certificate. */
-    async issue(tx: Tx, req: CertificateRequested['payload']) {
+    /**
+     * Issues the certificate a case asks for; a second request for the same case returns the first
+     * certificate. Data that breaks the type's data schema is refused before anything is signed: the
+     * refusal is stored (GET /v1/certificate-requests/:caseId shows it) and audited, no message goes
+     * out (approval's case keeps waiting for a certificate), and the caller acknowledges the request.
+     */
+    async issue(tx: Tx, req: CertificateRequested['payload']): Promise<IssueResult> {
       const existing = await tx.certificate.findUnique({ where: { caseId: req.caseId } });
-      if (existing) return existing;
-      const type = CERTIFICATE_TYPES[req.certificateType];
+      if (existing) return { status: 'issued', certificate: existing };
+      const type = await typeDefOf(tx, req.certificateType);
       const issuer = ISSUERS[req.department];
       if (!type || !issuer) throw new UnknownCertificateType(`no certificate type ${req.certificateType} or issuer ${req.department}`);
+      const invalid = dataErrors(type, req.data);
+      if (invalid) {
+        const errors: DataError[] = invalid.map((e) => ({ instancePath: e.instancePath, keyword: e.keyword, params: e.params as Record<string, unknown>, message: e.message ?? '' }));
+        const row = { caseNumber: req.caseNumber, applicationId: req.applicationId, type: req.certificateType, department: req.department, errors: errors as object[], refusedAt: new Date() };
+        await tx.certificateRefusal.upsert({ where: { caseId: req.caseId }, create: { caseId: req.caseId, ...row }, update: row });
+        await audit(tx, { actor: 'system', action: 'certificate.refuse', target: req.caseId, detail: { caseNumber: req.caseNumber, certificateType: req.certificateType, errors } });
+        return { status: 'refused', errors };
+      }
       const scope = `${type.typeCode}:${issuer.creditCode}`;
       const rows = await tx.$queryRawUnsafe<{ value: number }[]>('INSERT INTO serial_counter (scope, value) VALUES ($1, 1) ON CONFLICT (scope) DO UPDATE SET value = serial_counter.value + 1 RETURNING value', scope);
       const id = certificateIdentifier(type.typeCode, issuer.creditCode, rows[0]!.value);
       const issuedAt = new Date();
-      const validUntil = validUntilFor(req.certificateType, issuedAt);
+      const validUntil = validUntilFor(type, issuedAt);
       const doc: SignedDocument = {
         id, type: req.certificateType, typeName: type.name, issuer: { department: req.department, name: issuer.name, creditCode: issuer.creditCode },
         holder: req.holder, data: req.data, issuedAt: issuedAt.toISOString(), ...(validUntil ? { validUntil: validUntil.toISOString() } : {}),
@@ -121,7 +151,36 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
         zone: 'extranet', correlationId: req.applicationId,
         payload: { certificateId: id, applicationId: req.applicationId, caseNumber: req.caseNumber, certificateType: req.certificateType, issuedAt: issuedAt.toISOString(), sha256: documentSha256 },
       }));
-      return cert;
+      return { status: 'issued', certificate: cert };
+    },
+
+    /**
+     * Stores a type definition the catalog published; an older or repeated version changes nothing.
+     * A schema that does not compile here is not stored (logged), so issuance keeps the previous one.
+     */
+    async receiveType(tx: Tx, p: CertificateTypePublished['payload']): Promise<'stored' | 'stale' | 'rejected'> {
+      if (!schemaCompiles(p.schema)) {
+        opts.logger?.error({ code: p.code, version: p.version }, 'published certificate type schema does not compile; ignored');
+        return 'rejected';
+      }
+      const publishedAt = new Date(p.publishedAt);
+      const n = await tx.$executeRawUnsafe(
+        `INSERT INTO certificate_type (code, type_code, name, validity_years, holder_kind, schema, template, version, published_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)
+         ON CONFLICT (code) DO UPDATE SET type_code = EXCLUDED.type_code, name = EXCLUDED.name, validity_years = EXCLUDED.validity_years, holder_kind = EXCLUDED.holder_kind,
+           schema = EXCLUDED.schema, template = EXCLUDED.template, version = EXCLUDED.version, published_at = EXCLUDED.published_at
+         WHERE certificate_type.version < EXCLUDED.version`,
+        p.code, p.typeCode, p.name, p.validityYears ?? null, p.holderKind, JSON.stringify(p.schema), JSON.stringify(p.template), p.version, publishedAt,
+      );
+      return n > 0 ? 'stored' : 'stale';
+    },
+
+    /** What became of a case's certificate request: issued, refused (with the schema errors), or null (never seen or not yet handled). */
+    async requestOutcome(caseId: string) {
+      const cert = await db.certificate.findUnique({ where: { caseId }, select: { id: true, department: true, type: true, caseNumber: true, issuedAt: true } });
+      if (cert) return { caseId, caseNumber: cert.caseNumber, department: cert.department, certificateType: cert.type, status: 'issued' as const, certificateId: cert.id, issuedAt: cert.issuedAt.toISOString() };
+      const r = await db.certificateRefusal.findUnique({ where: { caseId } });
+      if (!r) return null;
+      return { caseId, caseNumber: r.caseNumber, department: r.department, certificateType: r.type, status: 'refused' as const, refusedAt: r.refusedAt.toISOString(), errors: r.errors as unknown as DataError[] };
     },
 
     /**
@@ -141,7 +200,7 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
         try {
           const body = await renderCertificatePdf({
             id, typeName: doc.typeName, holderName: holder.name, issuerName: doc.issuer.name, issuerCreditCode: doc.issuer.creditCode, issuedAt: doc.issuedAt, validUntil: doc.validUntil ?? null,
-            fields: templateRows(cert.type, cert.data as Record<string, unknown>), algorithm: cert.algorithm, keyId: cert.keyId, documentSha256: cert.documentSha256, verifyUrl: verificationAddress(opts.verifyUrl, id),
+            fields: templateRows(await typeDefOf(db, cert.type), cert.data as Record<string, unknown>), algorithm: cert.algorithm, keyId: cert.keyId, documentSha256: cert.documentSha256, verifyUrl: verificationAddress(opts.verifyUrl, id),
           });
           const key = `certificates/${id}.pdf`;
           pdf = { key, ...(await opts.store.put(key, body, { contentType: 'application/pdf' })) };

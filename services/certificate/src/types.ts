@@ -1,69 +1,18 @@
+import { createAjv, type ErrorObject, type ValidateFunction } from '@hall/http';
+import { DEMO_CERTIFICATE_TYPES, type CertificateTypeDef } from '@hall/ecert';
+
+export type { CertificateTypeDef } from '@hall/ecert';
+/** Fallback for a type no publication has reached yet (see the comment below). */
+export const CERTIFICATE_TYPES = DEMO_CERTIFICATE_TYPES;
+
 /**
- * Certificate types (证照类型) and issuing departments. The catalog names a type on each item
- * (`certificateType`, and `eCertificateType` on materials) but publishes no type definitions, so
- * the definitions live here, seeded from the types the demo catalog uses: GB/T 36904 type code,
- * name, validity, the data schema (JSON Schema over the issuance data, checked before signing) and
- * the document template (the fields the PDF shows, in order).
+ * Certificate types (证照类型) and issuing departments. The catalog owns the type definitions and
+ * publishes them (catalog.certificate-type.published; stored in certificate_type, see issuer.ts):
+ * GB/T 36904 type code, name, validity, the data schema (JSON Schema over the issuance data,
+ * checked before signing) and the document template (the fields the PDF shows, in order).
+ * CERTIFICATE_TYPES (the shared demo definitions of @hall/ecert) is only the fallback for a type no publication has reached yet (a fresh
+ * database before the catalog's announcement arrives); it mirrors the catalog's demo definitions.
  */
-export interface CertificateTypeDef {
-  typeCode: string;
-  name: string;
-  /** Validity in years from issuance; absent: valid until revoked (长期). */
-  validityYears?: number;
-  /** Holder kind: a natural person or a legal person (法人). */
-  holderKind: 'person' | 'legal_person';
-  /** JSON Schema of the data; additional fields are kept (items carry their own forms). */
-  schema: Record<string, unknown>;
-  /** Template: [data field, label] rows of the PDF, in order. */
-  template: [string, string][];
-}
-
-const obj = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', required, properties, additionalProperties: true });
-const str = { type: 'string', maxLength: 500 };
-
-export const CERTIFICATE_TYPES: Record<string, CertificateTypeDef> = {
-  'birth-service-certificate': {
-    typeCode: '11100000000017', name: '生育服务证', holderKind: 'person',
-    schema: obj([], { applicantName: str, spouseName: str, marriageDate: str, existingChildren: { type: 'integer', minimum: 0 }, address: str }),
-    template: [['itemName', '办理事项'], ['applicantName', '申请人'], ['spouseName', '配偶'], ['marriageDate', '结婚登记日期'], ['existingChildren', '现有子女数'], ['address', '户籍地址'], ['女方姓名', '女方姓名'], ['男方姓名', '男方姓名'], ['孩次', '孩次']],
-  },
-  'marriage-certificate': {
-    typeCode: '11100000000013', name: '结婚证', holderKind: 'person',
-    schema: obj([], { applicantName: str, spouseName: str }),
-    template: [['applicantName', '持证人'], ['spouseName', '配偶'], ['registrationDate', '登记日期']],
-  },
-  'household-register': {
-    typeCode: '11100000000007', name: '居民户口簿', holderKind: 'person',
-    schema: obj([], { address: str }),
-    template: [['applicantName', '户主'], ['address', '住址']],
-  },
-  'only-child-honor-certificate': {
-    typeCode: '11100000000018', name: '独生子女父母光荣证', holderKind: 'person',
-    schema: obj([], { spouseName: str }),
-    template: [['applicantName', '持证人'], ['spouseName', '配偶'], ['childName', '子女姓名']],
-  },
-  'disability-certificate': {
-    typeCode: '11100000000027', name: '中华人民共和国残疾人证', holderKind: 'person', validityYears: 10,
-    schema: obj([], { disabilityCategory: str, disabilityLevel: str }),
-    template: [['applicantName', '姓名'], ['disabilityCategory', '残疾类别'], ['disabilityLevel', '残疾等级']],
-  },
-  'business-license': {
-    typeCode: '12100000000001', name: '营业执照', holderKind: 'legal_person',
-    schema: obj([], { companyName: str, tradeName: str }),
-    template: [['companyName', '名称'], ['tradeName', '字号'], ['legalRepresentative', '法定代表人'], ['premises', '经营场所']],
-  },
-  'medical-institution-license': {
-    typeCode: '12100000000060', name: '医疗机构执业许可证', holderKind: 'legal_person', validityYears: 5,
-    schema: obj([], { institutionName: str, address: str }),
-    template: [['itemName', '办理事项'], ['institutionName', '机构名称'], ['address', '地址'], ['applicantName', '经办人']],
-  },
-  'food-business-license': {
-    typeCode: '12100000000042', name: '食品经营许可证', holderKind: 'legal_person', validityYears: 5,
-    schema: obj([], { tradeName: str, premises: str, foodCategories: str }),
-    template: [['tradeName', '经营者名称'], ['premises', '经营场所'], ['foodCategories', '经营项目']],
-  },
-};
-
 /** Issuing departments' unified social credit codes (统一社会信用代码). */
 export const ISSUERS: Record<string, { creditCode: string; name: string }> = {
   'gy-wjw': { creditCode: '11341621003000001X', name: '涡阳县卫生健康委员会' },
@@ -73,18 +22,34 @@ export const ISSUERS: Record<string, { creditCode: string; name: string }> = {
 };
 
 /** The PDF rows of a certificate's data: the template's fields present in the data, in order. */
-export function templateRows(type: string, data: Record<string, unknown>): [string, string][] {
-  const t = CERTIFICATE_TYPES[type];
+export function templateRows(t: CertificateTypeDef | undefined, data: Record<string, unknown>): [string, string][] {
   const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   if (!t) return Object.entries(data).slice(0, 12).map(([k, v]) => [k, fmt(v)]);
   return t.template.filter(([k]) => data[k] !== undefined && data[k] !== null && data[k] !== '').map(([k, label]) => [label, fmt(data[k])]);
 }
 
 /** End of validity for a type issued at `issuedAt`, or null (长期). */
-export function validUntilFor(type: string, issuedAt: Date): Date | null {
-  const years = CERTIFICATE_TYPES[type]?.validityYears;
+export function validUntilFor(t: CertificateTypeDef, issuedAt: Date): Date | null {
+  const years = t.validityYears;
   if (!years) return null;
   const d = new Date(issuedAt);
   d.setUTCFullYear(d.getUTCFullYear() + years);
   return d;
+}
+
+// The project's shared Ajv (formats included); all errors, no coercion: the data is signed as it came.
+const ajv = createAjv({ allErrors: true, strict: false, coerceTypes: false });
+const validators = new Map<string, ValidateFunction>();
+
+/** Whether a published data schema compiles here (one that does not is not stored: issuance would fail on it forever). */
+export function schemaCompiles(schema: Record<string, unknown>): boolean {
+  try { ajv.compile(schema); return true; } catch { return false; }
+}
+
+/** Checks issuance data against a type's data schema; null when it conforms, else Ajv's errors. */
+export function dataErrors(def: CertificateTypeDef, data: unknown): ErrorObject[] | null {
+  const key = JSON.stringify(def.schema);
+  let validate = validators.get(key);
+  if (!validate) { validate = ajv.compile(def.schema); validators.set(key, validate); }
+  return validate(data) ? null : (validate.errors ?? []).slice(0, 50);
 }

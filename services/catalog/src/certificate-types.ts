@@ -1,0 +1,117 @@
+/**
+ * Certificate types (证照类型): the catalog owns their definitions — GB/T 36904 type code, name,
+ * validity, holder kind, the JSON Schema of the issuance data and the PDF template — and publishes
+ * each saved definition (catalog.certificate-type.published, extranet only) to the certificate
+ * service, which issues, checks data and renders PDFs by the latest version it received.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { createAjv, ProblemError, ProblemSchema, Problems, StrictObject, type HttpApp } from '@hall/http';
+import { requireRealm, requireRole } from '@hall/auth';
+import { audit } from '@hall/db';
+import { buildMessage } from '@hall/contracts';
+import { enqueue, type SqlExecutor } from '@hall/messaging';
+import type { ServiceContext } from '@hall/service';
+import { DEMO_CERTIFICATE_TYPES as SHARED_DEMO_TYPES } from '@hall/ecert';
+import type { Db } from './db.js';
+
+const Label = Type.String({ minLength: 1, maxLength: 100 });
+export const CertificateTypeInput = StrictObject({
+  typeCode: Type.String({ pattern: '^[0-9A-Z]{1,32}$' }),
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  validityYears: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  holderKind: Type.Union([Type.Literal('person'), Type.Literal('legal_person')]),
+  schema: Type.Record(Type.String(), Type.Unknown()),
+  template: Type.Array(Type.Tuple([Label, Label]), { maxItems: 50 }),
+});
+export type CertificateTypeInput = Static<typeof CertificateTypeInput>;
+
+/** The demo definitions (seeded with SEED_DEMO=true): one copy in @hall/ecert, shared with the certificate service's fallback. */
+export const DEMO_CERTIFICATE_TYPES: Record<string, CertificateTypeInput> = SHARED_DEMO_TYPES;
+
+// The project's shared Ajv, strict: a data schema with unknown keywords is refused rather than half-applied.
+const ajv = createAjv({ allErrors: true, strict: true });
+
+/** What is wrong with a definition beyond its shape: the data schema must be an object schema that compiles. */
+export function certificateTypeErrors(d: CertificateTypeInput): { field: string; message: string }[] {
+  const errors: { field: string; message: string }[] = [];
+  if (d.schema.type !== 'object') errors.push({ field: 'schema', message: '数据规范须为 type 为 object 的 JSON Schema' });
+  try {
+    ajv.compile(d.schema);
+  } catch (err) {
+    errors.push({ field: 'schema', message: `数据规范不是有效的 JSON Schema：${(err as Error).message.slice(0, 300)}` });
+  }
+  const seen = new Set<string>();
+  for (const [field] of d.template) {
+    if (seen.has(field)) errors.push({ field: 'template', message: `模板字段 ${field} 重复` });
+    seen.add(field);
+  }
+  return errors;
+}
+
+type Row = { code: string; typeCode: string; name: string; validityYears: number | null; holderKind: string; schema: unknown; template: unknown; version: number; updatedAt: Date };
+const view = (r: Row) => ({
+  code: r.code, typeCode: r.typeCode, name: r.name, ...(r.validityYears ? { validityYears: r.validityYears } : {}), holderKind: r.holderKind as CertificateTypeInput['holderKind'],
+  schema: r.schema as Record<string, unknown>, template: r.template as [string, string][], version: r.version, updatedAt: r.updatedAt.toISOString(),
+});
+
+async function announce(tx: SqlExecutor, r: Row): Promise<void> {
+  const v = view(r);
+  await enqueue(tx, buildMessage('catalog.certificate-type.published', {
+    zone: 'extranet', correlationId: `certificate-type:${r.code}`,
+    payload: { code: v.code, typeCode: v.typeCode, name: v.name, ...(v.validityYears ? { validityYears: v.validityYears } : {}), holderKind: v.holderKind, schema: v.schema, template: v.template, version: v.version, publishedAt: new Date().toISOString() },
+  }));
+}
+
+export function certificateTypeRepository(db: Db) {
+  return {
+    get: async (code: string) => { const r = await db.certificateType.findUnique({ where: { code } }); return r ? view(r) : null; },
+    list: async () => (await db.certificateType.findMany({ orderBy: { code: 'asc' } })).map(view),
+    /** Saves (a new version) and publishes in one transaction, audited. `onlyIfAbsent`: the seed does not overwrite an admin's edit. */
+    async save(code: string, d: CertificateTypeInput, actor: string, onlyIfAbsent = false) {
+      return db.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `certificate-type:${code}`);
+        const prev = await tx.certificateType.findUnique({ where: { code } });
+        if (prev && onlyIfAbsent) return null;
+        const data = { typeCode: d.typeCode, name: d.name, validityYears: d.validityYears ?? null, holderKind: d.holderKind, schema: d.schema as object, template: d.template as object, version: (prev?.version ?? 0) + 1, updatedBy: actor, updatedAt: new Date() };
+        const row = await tx.certificateType.upsert({ where: { code }, create: { code, ...data }, update: data });
+        await audit(tx, { actor, action: 'certificate-type.saved', target: `certificate-type:${code}`, detail: { version: row.version, typeCode: row.typeCode } });
+        await announce(tx, row);
+        return view(row);
+      });
+    },
+    /** Publishes every definition again at start (streams keep 30 days; a new certificate database still learns them). */
+    async announceAll(): Promise<number> {
+      const rows = await db.certificateType.findMany();
+      if (rows.length) await db.$transaction(async (tx) => { for (const r of rows) await announce(tx, r); });
+      return rows.length;
+    },
+  };
+}
+
+const View = Type.Object({
+  code: Type.String(), typeCode: Type.String(), name: Type.String(), validityYears: Type.Optional(Type.Integer()), holderKind: Type.String(),
+  schema: Type.Record(Type.String(), Type.Unknown()), template: Type.Array(Type.Array(Type.String())), version: Type.Integer(), updatedAt: Type.String(),
+});
+const CodeParams = StrictObject({ code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }) });
+
+export function registerCertificateTypes<C>(app: HttpApp, ctx: ServiceContext<C, Db>): void {
+  const types = certificateTypeRepository(ctx.prisma);
+  const staff = [app.authenticate, requireRealm('staff')];
+  const admin = [...staff, requireRole('catalog_admin')];
+  app.get('/v1/certificate-types', { preHandler: staff, schema: { response: { 200: Type.Object({ items: Type.Array(View) }) } } }, async () => ({ items: await types.list() }));
+  app.get('/v1/certificate-types/:code', { preHandler: staff, schema: { params: CodeParams, response: { 200: View, 400: ProblemSchema, 404: ProblemSchema } } }, async (req) => {
+    const t = await types.get(req.params.code);
+    if (!t) throw Problems.notFound('certificate_type_not_found', '证照类型不存在');
+    return t;
+  });
+  // Defines or changes a type; every save is a new version, published to the certificate service.
+  app.put('/v1/certificate-types/:code', {
+    preHandler: admin, schema: { params: CodeParams, body: CertificateTypeInput, response: { 200: View, 400: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema } },
+  }, async (req) => {
+    const errors = certificateTypeErrors(req.body);
+    if (errors.length) throw new ProblemError(422, 'certificate_type_invalid', '证照类型定义有误', { detail: errors.map((e) => e.message).join('；'), extra: { errors } });
+    const saved = (await types.save(req.params.code, req.body, req.principal.sub))!;
+    ctx.outbox.notify();
+    return saved;
+  });
+}

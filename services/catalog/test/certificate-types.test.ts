@@ -1,0 +1,79 @@
+/** 证照类型 definitions: admin API with validation, and each save published to the certificate service on X. */
+import { randomUUID } from 'node:crypto';
+import { Messages } from '@hall/contracts';
+import { startCatalog, waitFor, type Harness } from './helpers.js';
+import { DEMO_CERTIFICATE_TYPES } from '../src/certificate-types.js';
+
+let h: Harness;
+let admin: string, clerk: string;
+beforeAll(async () => {
+  h = await startCatalog();
+  admin = h.env.token({ sub: randomUUID(), name: '目录管理员', roles: ['staff', 'catalog_admin'] });
+  clerk = h.env.token({ sub: randomUUID(), name: '窗口人员', roles: ['staff'] });
+}, 60_000);
+afterAll(async () => { await h?.close(); }, 30_000);
+
+const put = (code: string, payload: object, token = admin) => h.svc.app.inject({ method: 'PUT', url: `/v1/certificate-types/${code}`, headers: { authorization: `Bearer ${token}` }, payload });
+const get = (code: string) => h.svc.app.inject({ method: 'GET', url: `/v1/certificate-types/${code}`, headers: { authorization: `Bearer ${clerk}` } });
+const marriage = DEMO_CERTIFICATE_TYPES['marriage-certificate']!;
+
+describe('certificate types', () => {
+  it('should save a definition as a new version each time and publish it on X', async () => {
+    const r1 = await put('t-marriage', marriage);
+    expect(r1.statusCode).toBe(200);
+    expect(r1.json()).toMatchObject({ code: 't-marriage', typeCode: '11100000000013', name: '结婚证', version: 1, template: marriage.template });
+    const r2 = await put('t-marriage', { ...marriage, validityYears: 3, template: [['applicantName', '持证人姓名']] });
+    expect(r2.json()).toMatchObject({ version: 2, validityYears: 3, template: [['applicantName', '持证人姓名']] });
+    expect((await get('t-marriage')).json()).toMatchObject({ version: 2, validityYears: 3 });
+
+    const rows = await waitFor(async () => {
+      const r = (await h.outbox('catalog.certificate-type.published')).filter((x) => x.correlation_id === 'certificate-type:t-marriage');
+      return r.length === 2 && r.every((x) => x.sent_at) && r;
+    });
+    expect(rows.map((r) => r.subject)).toEqual(['hall.x.catalog.certificate-type.published', 'hall.x.catalog.certificate-type.published']);
+    const last = rows[1]!.payload;
+    expect(Messages['catalog.certificate-type.published'].check.Check(last)).toBe(true);
+    expect(last.payload).toMatchObject({ code: 't-marriage', version: 2, validityYears: 3, template: [['applicantName', '持证人姓名']], schema: marriage.schema });
+    const audit = await h.svc.ctx.prisma.auditEntry.findMany({ where: { target: 'certificate-type:t-marriage' } });
+    expect(audit.map((a) => a.action)).toEqual(['certificate-type.saved', 'certificate-type.saved']);
+
+    const list = await h.svc.app.inject({ method: 'GET', url: '/v1/certificate-types', headers: { authorization: `Bearer ${clerk}` } });
+    expect(list.json().items.map((i: { code: string }) => i.code)).toContain('t-marriage');
+  });
+
+  it.each([
+    ['a schema that is not an object schema', { ...marriage, schema: { type: 'array' } }, 422, 'certificate_type_invalid'],
+    ['a schema Ajv cannot compile', { ...marriage, schema: { type: 'object', properties: { a: { type: 'integr' } } } }, 422, 'certificate_type_invalid'],
+    ['a schema with an unknown keyword', { ...marriage, schema: { type: 'object', requird: ['a'] } }, 422, 'certificate_type_invalid'],
+    ['a duplicated template field', { ...marriage, template: [['a', '甲'], ['a', '乙']] }, 422, 'certificate_type_invalid'],
+    ['a template row that is not [field, label]', { ...marriage, template: [['applicantName']] }, 400, undefined],
+    ['an unknown holder kind', { ...marriage, holderKind: 'robot' }, 400, undefined],
+    ['a malformed type code', { ...marriage, typeCode: '1.2' }, 400, undefined],
+  ])('should refuse %s with problem+json and publish nothing', async (_what, body, status, code) => {
+    const c = `t-bad-${randomUUID().slice(0, 8)}`;
+    const r = await put(c, body);
+    expect(r.statusCode).toBe(status);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+    if (code) expect(r.json().code).toBe(code);
+    expect((await get(c)).statusCode).toBe(404);
+    expect((await h.outbox('catalog.certificate-type.published')).filter((x) => x.correlation_id === `certificate-type:${c}`)).toEqual([]);
+  });
+
+  it('should let only catalog admins define types', async () => {
+    const r = await put('t-clerk', marriage, clerk);
+    expect(r.statusCode).toBe(403);
+    expect((await get('t-clerk')).statusCode).toBe(404);
+  });
+
+  it('should seed the demo definitions once, without overwriting an admin edit', async () => {
+    await put('marriage-certificate', { ...marriage, name: '结婚证（已编辑）' });
+    await definitionSeed();
+    expect((await get('marriage-certificate')).json()).toMatchObject({ name: '结婚证（已编辑）', version: 1 });
+    expect((await get('business-license')).json()).toMatchObject({ typeCode: '12100000000001', version: 1 });
+  }, 120_000);
+});
+
+async function definitionSeed() {
+  const { definition } = await import('../src/app.js');
+  await definition.seed!(h.svc.ctx as never);
+}
