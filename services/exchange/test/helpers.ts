@@ -76,11 +76,12 @@ export async function startExchange(opts: { with?: Downstream['name'][]; env?: R
 /** Issues a certificate in the certificate service as its consumer would; returns its id. */
 export async function issueCertificate(h: Harness, holderId: string): Promise<string> {
   const prisma = h.downstream.certificate!.svc!.ctx.prisma;
-  const cert = await prisma.$transaction((tx: never) => certificateService(prisma).issue(tx, {
+  const result = await prisma.$transaction((tx: never) => certificateService(prisma).issue(tx, {
     caseId: randomUUID(), caseNumber: `GY-WJW-20261126-${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`, applicationId: randomUUID(),
     certificateType: 'birth-service-certificate', department: 'gy-wjw', holder: { accountId: holderId, name: '周梦婕' }, data: { 女方姓名: '周梦婕', 孩次: 1 },
   }));
-  return cert.id as string;
+  if (result.status !== 'issued') throw new Error(`certificate refused: ${JSON.stringify(result.errors)}`);
+  return result.certificate.id;
 }
 
 /** A case in the approval service, as its inbound consumer would have created it. */
