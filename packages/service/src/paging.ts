@@ -2,7 +2,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
 export const PageQuery = {
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  // Bounded: skip = (page − 1) × pageSize must stay a small integer for Postgres (page=4.6e17 was a 500, found by the bad-input suite).
+  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
   pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 };
 

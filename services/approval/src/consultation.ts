@@ -12,7 +12,7 @@ import { requireRealm } from '@hall/auth';
 import { buildMessage, type ConsultationAsked } from '@hall/contracts';
 import { consume, enqueue, handleOnce } from '@hall/messaging';
 import { audit } from '@hall/db';
-import type { ServiceContext } from '@hall/service';
+import { PageQuery, type ServiceContext } from '@hall/service';
 import type { Db } from './db.js';
 
 interface Row {
@@ -80,7 +80,7 @@ export async function registerConsultations(app: HttpApp, ctx: ServiceContext<un
   app.get('/v1/consultations', {
     preHandler: staffOnly,
     schema: {
-      querystring: Type.Object({ state: Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('all')], { default: 'open' }), page: Type.Integer({ minimum: 1, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }),
+      querystring: Type.Object({ state: Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('all')], { default: 'open' }), ...PageQuery }),
       response: { 200: Type.Object({ items: Type.Array(View), total: Type.Integer() }), 403: ProblemSchema },
     },
   }, async (req) => {
