@@ -18,6 +18,8 @@ export async function startTestPlatform(name: string, logLevel = 'info'): Promis
     databasePrefix: `${name.replace(/[^a-z]/g, '')}_${randomUUID().slice(0, 8)}`,
     seed: true,
     logLevel,
+    // Two whole platforms may run at once (jest's two workers) on a Postgres with 100 connections.
+    databasePoolMax: 3,
   });
   return {
     platform, dataDir,

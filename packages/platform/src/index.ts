@@ -40,6 +40,11 @@ export interface PlatformOptions {
   entry?: (spec: ProcessSpec) => string[];
   /** Relay lanes as udp sender/receiver halves (default) or as one bridge process per lane. */
   relayTransport?: RelayTransport;
+  /**
+   * Each process's database pool size (DATABASE_POOL_MAX; services default to 10). Tests run two
+   * platforms side by side on one Postgres with max_connections = 100, so they ask for less.
+   */
+  databasePoolMax?: number;
 }
 
 /** A UDP port that was free a moment ago (for a lane receiver to bind and its sender to aim at). */
@@ -208,7 +213,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const env: Record<string, string> = {
         ZONE: z, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: opts.logLevel ?? 'info',
         DATABASE_URL: databaseUrl(spec), NATS_URL: nats[z].url, NATS_USER: spec.natsUser, NATS_PASS: nats[z].users[spec.natsUser]!.pass,
-        SEED_DEMO: String(opts.seed ?? false), ...spec.env,
+        SEED_DEMO: String(opts.seed ?? false), ...(opts.databasePoolMax ? { DATABASE_POOL_MAX: String(opts.databasePoolMax) } : {}), ...spec.env,
       };
       if (spec.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: path.join(dataDir, 'keys', `${z}-public.json`), AUTH_ISSUER: ISSUER[z], AUTH_AUDIENCE: AUDIENCE[z] });
       if (spec.service === 'identity') {
