@@ -4,12 +4,10 @@
  * 审批 (approver01) in the staff console, each from the clerk's own task inbox with its deadline,
  * and the console shows it completed (办结) once the certificate is issued.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { ARTIFACTS, launchChromium, screenshot } from './src/browser.js';
+import { launchChromium, screenshot, signIn } from './src/browser.js';
 import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { call, login as apiLogin, eventually, TINY_PNG } from './src/client.js';
 
@@ -19,7 +17,6 @@ let running: TestPlatform | undefined;
 let browser: Browser;
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   running = await startTestPlatform('approvalui', 'info');
   platform = running.platform;
   browser = await launchChromium();
@@ -34,10 +31,7 @@ const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
 
 async function login(page: Page, username: string, displayName: string) {
   await page.goto(`${platform.ingress.console}/#/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', 'Hall#2026');
-  await page.click('button[type=submit]');
-  await page.waitForSelector(`#who:has-text("${displayName}")`);
+  await signIn(page, username, displayName);
 }
 
 /** Reloads the inbox until the case shows up in it, then opens the case. */

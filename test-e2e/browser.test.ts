@@ -5,11 +5,9 @@
  * accepts and the approver approves in the console; the citizen sees 已办结 with the certificate id
  * and evaluates the service (好差评). Screenshots go to test-e2e/artifacts/.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { ARTIFACTS, launchChromium, screenshot } from './src/browser.js';
+import { launchChromium, reloadUntil, screenshot, signIn } from './src/browser.js';
 import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { TINY_PNG } from './src/client.js';
 
@@ -18,7 +16,6 @@ let running: TestPlatform | undefined;
 let browser: Browser;
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   running = await startTestPlatform('ui', 'info');
   platform = running.platform;
   browser = await launchChromium();
@@ -32,29 +29,9 @@ afterAll(async () => {
 const shot = screenshot;
 
 /** Logs in and waits until the page shows who is signed in, so later navigation is not overtaken. */
-async function login(page: Page, username: string, displayName: string) {
-  await page.fill('#username', username);
-  await page.fill('#password', 'Hall#2026');
-  await page.click('button[type=submit]');
-  await page.waitForSelector(`#who:has-text("${displayName}")`);
-}
+const login = signIn;
 
-/** Reloads until `selector` shows `text`: the result comes back through the lanes asynchronously. */
-async function until(page: Page, selector: string, text: string | RegExp, timeoutMs = 40_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const el = await page.$(selector);
-    const t = el ? await el.textContent() : null;
-    if (t && (typeof text === 'string' ? t.includes(text) : text.test(t))) return t;
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `timeout-${selector.replace(/[^a-z]/gi, '')}.png`), fullPage: true });
-      throw new Error(`timed out waiting for ${selector} to show ${text}, last: ${t}`);
-    }
-    await page.waitForTimeout(500);
-    await page.reload();
-    await page.waitForLoadState('domcontentloaded');
-  }
-}
+const until = (page: Page, selector: string, text: string | RegExp, timeoutMs = 40_000) => reloadUntil(page, selector, text, { timeoutMs, shotPrefix: 'timeout-' });
 
 describe('portal and console in a real browser', () => {
   it('applies for 生育登记 on the portal and sees it completed after staff act in the console', async () => {

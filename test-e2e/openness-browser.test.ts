@@ -5,12 +5,10 @@
  * demo provider's cashier; the signed callback settles it and the case moves on in the extranet.
  * Screenshots go to test-e2e/artifacts/.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { ARTIFACTS, launchChromium, screenshot } from './src/browser.js';
+import { launchChromium, reloadUntil, screenshot } from './src/browser.js';
 import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 
@@ -21,7 +19,6 @@ let running: TestPlatform | undefined;
 let browser: Browser;
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   running = await startTestPlatform('openness', 'info');
   platform = running.platform;
   browser = await launchChromium();
@@ -34,22 +31,7 @@ afterAll(async () => {
 
 const shot = screenshot;
 
-/** Reloads until `selector` shows `text`: results come back through the lanes asynchronously. */
-async function until(page: Page, selector: string, text: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const el = await page.$(selector);
-    const t = el ? await el.textContent() : null;
-    if (t?.includes(text)) return t;
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `openness-timeout-${selector.replace(/[^a-z]/gi, '')}.png`), fullPage: true });
-      throw new Error(`timed out waiting for ${selector} to show ${text}, last: ${t}`);
-    }
-    await page.waitForTimeout(500);
-    await page.reload();
-    await page.waitForLoadState('domcontentloaded');
-  }
-}
+const until = (page: Page, selector: string, text: string, timeoutMs = 60_000) => reloadUntil(page, selector, text, { timeoutMs, shotPrefix: 'openness-timeout-' });
 
 describe('政务公开, 投诉 and 网上缴费 in a real browser', () => {
   it('a citizen reads a notice, files a complaint that gets answered, and pays a fee', async () => {

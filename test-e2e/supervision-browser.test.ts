@@ -6,13 +6,11 @@
  * supervisor signs in through the extranet ingress and sees the catalog's items in the rates.
  * Screenshots go to test-e2e/artifacts/.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
 import { scanDeadlines } from '../services/supervision/src/monitor.js';
-import { ARTIFACTS, launchChromium, screenshot } from './src/browser.js';
+import { launchChromium, screenshot } from './src/browser.js';
 import { startTestPlatform, type TestPlatform } from './src/platform.js';
 import { startSupervision, caseFlow, itemPublished, applicationSubmitted, evaluation, type Harness } from '../services/supervision/test/helpers.js';
 
@@ -22,7 +20,6 @@ const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 const daysAgo = (days: number, hour = 2) => { const d = new Date(Date.now() - days * 86_400_000); d.setUTCHours(hour, 0, 0, 0); return d; };
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   h = await startSupervision();
   const WJW = { department: 'gy-wjw', departmentName: '涡阳县卫健委', hall: '涡阳县政务服务中心' };
   const SCJ = { department: 'gy-scj', departmentName: '涡阳县市场监管局', hall: '涡阳县政务服务中心' };

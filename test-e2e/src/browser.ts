@@ -23,3 +23,31 @@ export async function launchChromium(): Promise<Browser> {
 export function screenshot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+/** Fills the login form (portal or console) and waits until the page shows who is signed in. */
+export async function signIn(page: Page, username: string, displayName: string): Promise<void> {
+  await page.fill('#username', username);
+  await page.fill('#password', 'Hall#2026');
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`#who:has-text("${displayName}")`);
+}
+
+/**
+ * Reloads until `selector` shows `text` (results come back through the lanes asynchronously);
+ * on timeout saves a screenshot as `<shotPrefix><selector letters>.png` and throws.
+ */
+export async function reloadUntil(page: Page, selector: string, text: string | RegExp, opts: { timeoutMs: number; shotPrefix: string }): Promise<string> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const el = await page.$(selector);
+    const t = el ? await el.textContent() : null;
+    if (t && (typeof text === 'string' ? t.includes(text) : text.test(t))) return t;
+    if (Date.now() > deadline) {
+      await screenshot(page, `${opts.shotPrefix}${selector.replace(/[^a-z]/gi, '')}`);
+      throw new Error(`timed out waiting for ${selector} to show ${text}, last: ${t}`);
+    }
+    await page.waitForTimeout(500);
+    await page.reload();
+    await page.waitForLoadState('domcontentloaded');
+  }
+}
