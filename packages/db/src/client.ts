@@ -19,8 +19,15 @@ export interface PrismaClientOptions {
   max?: number;
 }
 
+/**
+ * Interactive transactions: Prisma's defaults (wait 2 s for a connection, run at most 5 s) turn a
+ * busy moment on a small pool into P2028 failures; a request would rather wait a little longer.
+ * What still fails past these limits answers 503 database_busy (see @hall/http).
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
+
 export function createPrismaClient<T>(
-  Client: new (opts: { adapter: PrismaPg }) => T,
+  Client: new (opts: { adapter: PrismaPg; transactionOptions: { maxWait: number; timeout: number } }) => T,
   databaseUrl: string,
   opts: PrismaClientOptions = {},
 ): T {
@@ -30,5 +37,5 @@ export function createPrismaClient<T>(
     // A Prisma-style `?schema=` must reach the adapter, since `pg` ignores it.
     schema ? { schema } : undefined,
   );
-  return new Client({ adapter });
+  return new Client({ adapter, transactionOptions: { ...TRANSACTION_OPTIONS } });
 }

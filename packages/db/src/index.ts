@@ -27,6 +27,6 @@ export {
   type DriftOptions,
 } from './drift.js';
 export { parsePrismaSchema, PrismaSchemaParseError, type PrismaSchema, type PrismaModel, type PrismaField, type PrismaEnum } from './prisma-schema.js';
-export { createPrismaClient, type SqlExecutor, type PrismaClientOptions } from './client.js';
+export { createPrismaClient, TRANSACTION_OPTIONS, type SqlExecutor, type PrismaClientOptions } from './client.js';
 export { parseDatabaseUrl } from './url.js';
 export * from './audit.js';

@@ -79,11 +79,34 @@ function fieldPath(context: string | undefined, e: FastifySchemaValidationError)
   return `/${context ?? 'body'}${e.instancePath}${child !== undefined ? `/${child.replace(/~/g, '~0').replace(/\//g, '~1')}` : ''}`;
 }
 
+/**
+ * Failures of a dependency that is overloaded or briefly gone, recognised by their stable codes so
+ * this package needs neither Prisma nor the storage package: they are the platform's doing, not the
+ * client's, and retrying shortly will likely work, so they answer 503 with Retry-After, not 500.
+ *  - `storage_unavailable`: @hall/storage's StorageUnavailableError (breaker open, timeout, 5xx);
+ *  - Prisma P2024 (no pool connection in time), P2028 (transaction could not start or expired),
+ *    P2034 (write conflict or deadlock), P1001/P1002/P1017 (database unreachable or gone).
+ */
+const TRANSIENT_PRISMA_CODES = new Set(['P2024', 'P2028', 'P2034', 'P1001', 'P1002', 'P1017']);
+const RETRY_AFTER_SECONDS = '2';
+
+function transientOutcome(err: unknown): Outcome | null {
+  if (!(err instanceof Error)) return null;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'storage_unavailable') {
+    return { status: 503, code: 'storage_unavailable', title: '文件存储服务暂不可用，请稍后再试', headers: { 'retry-after': RETRY_AFTER_SECONDS } };
+  }
+  if (typeof code === 'string' && TRANSIENT_PRISMA_CODES.has(code) && err.name.startsWith('PrismaClient')) {
+    return { status: 503, code: 'database_busy', title: '系统繁忙，请稍后再试', headers: { 'retry-after': RETRY_AFTER_SECONDS } };
+  }
+  return null;
+}
+
 function classify(err: unknown): Outcome {
   if (err instanceof ProblemError) {
     return { status: err.status, code: err.code, title: err.title, detail: err.detail, extra: err.extra, headers: err.headers };
   }
-  if (!isFastifyError(err)) return { status: 500, code: 'internal_error', title: INTERNAL_ERROR_TITLE };
+  if (!isFastifyError(err)) return transientOutcome(err) ?? { status: 500, code: 'internal_error', title: INTERNAL_ERROR_TITLE };
 
   if (err.validation) {
     const errors: FieldError[] = err.validation.map((e) => ({ field: fieldPath(err.validationContext, e), message: fieldMessage(e) }));
@@ -153,7 +176,10 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
 async function problemHandlers(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((err: unknown, request, reply) => {
     const outcome = classify(err);
-    if (outcome.status >= 500 && !(err instanceof ProblemError)) {
+    if (outcome.status >= 500 && outcome.code !== 'internal_error' && !(err instanceof ProblemError)) {
+      // A known transient dependency failure: worth a warning with its cause, not an error page.
+      request.log.warn({ code: outcome.code, status: outcome.status, reason: err instanceof Error ? err.message : String(err) }, 'dependency unavailable');
+    } else if (outcome.status >= 500 && !(err instanceof ProblemError)) {
       request.log.error({ err, method: request.method, url: request.url, routeUrl: request.routeOptions.url }, 'unhandled error');
     } else if (outcome.status >= 500) {
       request.log.warn({ code: outcome.code, status: outcome.status, detail: outcome.detail }, 'request failed');

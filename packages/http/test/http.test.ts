@@ -30,6 +30,11 @@ async function build(opts: { readiness?: Record<string, () => Promise<unknown>>;
   await app.register(search, { prefix: '/v1' });
   app.get('/boom', async () => { throw new Error(SECRET); });
   app.get('/boom-async', async () => { await Promise.resolve(); throw new TypeError(SECRET); });
+  // Shaped like @hall/storage's StorageUnavailableError and Prisma's PrismaClientKnownRequestError.
+  app.get('/storage-down', async () => { throw Object.assign(new Error(`store unreachable: ${SECRET}`), { name: 'StorageUnavailableError', code: 'storage_unavailable' }); });
+  app.get('/db-busy/:code', async (request) => {
+    throw Object.assign(new Error(`Transaction API error: ${SECRET}`), { name: 'PrismaClientKnownRequestError', code: (request.params as { code: string }).code });
+  });
   app.get('/teapot', async () => { throw Object.assign(new Error('I am a teapot'), { statusCode: 418 }); });
   await app.ready();
   return { app, lines };
@@ -137,6 +142,30 @@ describe('buildHttpApp', () => {
     const logged = lines.find((l) => l.msg === 'unhandled error');
     expect(logged).toMatchObject({ level: 50, reqId: res.headers['x-request-id'], url });
     expect(JSON.stringify(logged)).toContain('hunter2');
+  });
+
+  it('answers an object store outage with 503 storage_unavailable and Retry-After, logged as a warning', async () => {
+    const res = await app.inject({ method: 'GET', url: '/storage-down' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(problem(res)).toMatchObject({ code: 'storage_unavailable', status: 503, title: '文件存储服务暂不可用，请稍后再试' });
+    expect(res.body).not.toContain('hunter2');
+    expect(lines.find((l) => l.msg === 'dependency unavailable')).toMatchObject({ level: 40, code: 'storage_unavailable' });
+    expect(lines.some((l) => l.msg === 'unhandled error')).toBe(false);
+  });
+
+  it.each(['P2024', 'P2028', 'P2034', 'P1001'])('answers the transient Prisma error %s with 503 database_busy', async (code) => {
+    const res = await app.inject({ method: 'GET', url: `/db-busy/${code}` });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(problem(res)).toMatchObject({ code: 'database_busy', status: 503, title: '系统繁忙，请稍后再试' });
+    expect(res.body).not.toContain('hunter2');
+  });
+
+  it('keeps other Prisma errors (a bug, e.g. P2002 unhandled) a 500', async () => {
+    const res = await app.inject({ method: 'GET', url: '/db-busy/P2002' });
+    expect(res.statusCode).toBe(500);
+    expect(problem(res)).toMatchObject({ code: 'internal_error' });
   });
 
   it('passes other framework 4xx through with a generic code', async () => {

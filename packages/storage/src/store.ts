@@ -84,6 +84,8 @@ const NETWORK_CODES = new Set([
   'ECONNABORTED',
   'ESOCKETTIMEDOUT',
 ]);
+/** Errors of a reused keep-alive socket the server had already closed. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 /** S3 error codes that mean the store itself is struggling, as opposed to "your request was wrong". */
 const SERVER_S3_CODES = new Set(['InternalError', 'ServiceUnavailable', 'SlowDown', 'RequestTimeout', 'XMinioServerNotInitialized', 'XMinioStorageFull']);
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
@@ -213,9 +215,24 @@ export function createObjectStore(cfg: ObjectStoreConfig): ObjectStore {
   });
   breaker.on('close', () => log?.info({ bucket }, 'storage breaker closed: store reachable again'));
 
-  async function run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+  async function fireOnce<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return (await breaker.fire(fn)) as T;
+    } catch (err) {
+      // A pooled keep-alive socket the store closed just as we reused it: every operation here is
+      // idempotent (puts go to fresh keys), so one retry on a new socket is safe. A refused
+      // connection (store down) is not retried: that must fail fast.
+      if (!closed && STALE_SOCKET_CODES.has(errorCode(err) ?? '')) {
+        log?.debug({ bucket, code: errorCode(err) }, 'storage call hit a stale socket: retrying once');
+        return (await breaker.fire(fn)) as T;
+      }
+      throw err;
+    }
+  }
+
+  async function run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fireOnce(fn);
     } catch (err) {
       switch (classify(err)) {
         case 'open':

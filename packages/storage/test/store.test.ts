@@ -180,4 +180,47 @@ describe('circuit breaker', () => {
       await new Promise((r) => blackhole.close(r));
     }
   });
+
+  it('retries once on a socket reset (a stale keep-alive connection), but not endlessly', async () => {
+    const s3 = await startS3({ buckets: [BUCKET] });
+    // In front of s3rver: resets the first `resets` connections as soon as they send a request.
+    let resets = 1;
+    let seen = 0;
+    const open = new Set<net.Socket>();
+    const front = net.createServer((client) => {
+      seen++;
+      open.add(client);
+      client.on('close', () => open.delete(client));
+      if (resets > 0) {
+        resets--;
+        client.once('data', () => client.resetAndDestroy());
+        return;
+      }
+      const upstream = net.createConnection({ host: '127.0.0.1', port: Number(new URL(s3.endpoint).port) });
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const store = storeFor({ endpoint: `http://127.0.0.1:${(front.address() as net.AddressInfo).port}` }, { breaker: { volumeThreshold: 100 } });
+    try {
+      const body = Buffer.from('重试一次');
+      await expect(store.put('retry/once', body, { contentType: 'text/plain' })).resolves.toEqual({ sha256: sha(body), size: body.length });
+      expect(seen).toBe(2);
+      expect(await store.getBuffer('retry/once')).toEqual(body);
+
+      resets = 1000;
+      for (const c of open) c.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const before = seen;
+      const err = await store.stat('retry/once').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect(err).toMatchObject({ reason: 'unreachable' });
+      expect(seen - before).toBe(2);
+    } finally {
+      store.close();
+      await new Promise((r) => front.close(r));
+      await s3.stop();
+    }
+  });
 });

@@ -17,6 +17,8 @@ export interface S3Server {
   secretKey: string;
   directory: string;
   stop(): Promise<void>;
+  /** Closes the server (resetting every connection) but keeps its objects: restart() brings it back. */
+  kill(): Promise<void>;
   restart(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
         untrackDir(directory);
       }
     },
+    kill: close,
     async restart() {
       await close();
       await run();
