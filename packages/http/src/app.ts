@@ -13,7 +13,7 @@ import { problemPlugin, frameworkErrorHandler, clientErrorHandler } from './erro
 import { Problems } from './problem.js';
 import { recordRoutes } from './routes.js';
 import { PROBE_PATHS, probesPlugin, type ReadinessChecks } from './probes.js';
-import { securityHeaders } from './security-headers.js';
+import { apiSecurityHeaders, DOCUMENT_TYPES, securityHeaders } from './security-headers.js';
 import { lazyChildLogger } from './lazy-logger.js';
 
 export interface HttpAppOptions {
@@ -91,7 +91,8 @@ function hasNul(v: unknown, depth = 0): boolean {
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 const bodyAjv = createAjv({ ...ajvOptions, coerceTypes: false });
 const textAjv = createAjv({ ...ajvOptions, coerceTypes: 'array' });
-const SECURITY_HEADERS = securityHeaders();
+const DOCUMENT_HEADERS = securityHeaders();
+const API_HEADERS = apiSecurityHeaders(DOCUMENT_HEADERS);
 
 export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
@@ -132,8 +133,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   // Callback-style hooks: an async hook costs a promise per request on every route.
   app.addHook('onRequest', (request, reply, done) => {
     request.correlationId = safeId(request.headers[CORRELATION_ID_HEADER]);
-    // helmet's headers, precomputed (security-headers.ts); on errors and 404s too.
-    reply.headers(SECURITY_HEADERS);
+    // The API set of helmet's headers, precomputed (security-headers.ts); on errors and 404s too.
+    // Documents (HTML, SVG) get helmet's full set in onSend, once their content type is known.
+    reply.headers(API_HEADERS);
     // Echoed so that a caller who did not send one can still quote it when reporting a fault.
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
@@ -146,6 +148,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && DOCUMENT_TYPES.test(type)) reply.headers(DOCUMENT_HEADERS);
     done(null, payload);
   });
 

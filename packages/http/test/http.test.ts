@@ -35,6 +35,7 @@ async function build(opts: { readiness?: Record<string, () => Promise<unknown>>;
   app.get('/db-busy/:code', async (request) => {
     throw Object.assign(new Error(`Transaction API error: ${SECRET}`), { name: 'PrismaClientKnownRequestError', code: (request.params as { code: string }).code });
   });
+  app.get('/page', async (_request, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>办事指南</title>'));
   app.get('/teapot', async () => { throw Object.assign(new Error('I am a teapot'), { statusCode: 418 }); });
   await app.ready();
   return { app, lines };
@@ -204,14 +205,22 @@ describe('buildHttpApp', () => {
     expect(lines.some((l) => 'correlationId' in l)).toBe(false);
   });
 
-  it('sends helmet security headers, on errors too', async () => {
-    for (const url of ['/health', '/boom']) {
+  it('sends the API set of helmet security headers on JSON answers, errors too, and the full set on documents', async () => {
+    for (const url of ['/health', '/boom', '/nowhere']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
-      expect(res.headers['content-security-policy']).toBeDefined();
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
+      expect(res.headers['origin-agent-cluster']).toBeUndefined();
     }
+    const page = await app.inject({ method: 'GET', url: '/page' });
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("object-src 'none'");
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(page.headers['origin-agent-cluster']).toBe('?1');
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
   it('answers /health without running readiness checks and keeps it out of info logs', async () => {
@@ -283,11 +292,12 @@ describe('request loggers made on first use (lazy-logger.ts)', () => {
       const before = request.log.level;
       request.log.level = 'info';
       request.log.info('now heard');
-      return { before, after: request.log.level, debug: (request.log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled('debug') };
+      const bindings = (request.log as unknown as { bindings(): Record<string, unknown> }).bindings();
+      return { before, after: request.log.level, debug: (request.log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled('debug'), bindings };
     });
     try {
       const res = await app.inject({ method: 'GET', url: '/work', headers: { 'x-request-id': 'lazy-1', 'x-correlation-id': 'APP-1' } });
-      expect(res.json()).toEqual({ before: 'warn', after: 'info', debug: false });
+      expect(res.json()).toMatchObject({ before: 'warn', after: 'info', debug: false, bindings: { reqId: 'lazy-1', correlationId: 'APP-1' } });
       const mine = lines.filter((l) => l.reqId === 'lazy-1');
       // 'request completed' too: the request's logger is at info from then on, as a pino child would be.
       expect(mine.map((l) => l.msg)).toEqual(['loud', 'nested', 'now heard', 'request completed']);

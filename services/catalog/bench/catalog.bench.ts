@@ -3,7 +3,8 @@
  * declaration's replica, next to a bare fastify route in the same run, as requests/s and p99.
  * Target: each catalog route at ≥ 50% of the bare route's requests/s.
  *
- *   pnpm bench:catalog            (BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 BENCH_ITEMS=2000 to change)
+ *   pnpm bench:catalog            (BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 BENCH_ITEMS=2000 to change,
+ *                                  BENCH_ONLY=list to run only the routes whose label contains 'list')
  *
  * Starts its own Postgres database, NATS and S3 (as the service tests do), loads the demo catalog
  * plus generated variants (the seeds speak of thousands of items per city) into the replica,
@@ -25,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
 /** Each route is measured in this many (bare, route) pairs of BENCH_SECONDS each; the median pair is reported. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** Only the routes whose label contains this (e.g. BENCH_ONLY=list), for profiling one route. */
+const ONLY = process.env.BENCH_ONLY;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]!; };
 const TOWNS = ['城关镇', '义门镇', '高公镇', '楚店镇', '西阳镇', '青町镇', '香洲区', '金湾区', '斗门区', '拱北街道'];
 
@@ -49,7 +52,7 @@ function publications() {
  */
 async function run(name: string, url: string): Promise<{ name: string; rps: number; p99: number; errors: number; perCpuSecond: number }> {
   const cpu0 = process.cpuUsage();
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, pipelining: 1, ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}) });
   const cpu = process.cpuUsage(cpu0);
   return { name, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx, perCpuSecond: r.requests.total / ((cpu.user + cpu.system) / 1e6) };
 }
@@ -78,7 +81,7 @@ try {
     ['search (fuzzy+dept)  GET /v1/items?q=残疾证 涡阳', `${base}/v1/items?q=${q('残疾证 涡阳')}&pageSize=10`],
     ['search (keyword)     GET /v1/items?q=环评', `${base}/v1/items?q=${q('环评')}&pageSize=10`],
     ['list, page 5         GET /v1/items?page=5', `${base}/v1/items?page=5&pageSize=20`],
-  ];
+  ].filter(([name]) => !ONLY || name.includes(ONLY));
   process.stdout.write(`\ncatalog benchmark: ${items.length} items in the replica, ${CONNECTIONS} connections, ${SECONDS}s per route, loopback\n`);
   process.stdout.write(`each route runs right after its own bare-route run, so that load from elsewhere on the machine affects both alike;\n${ROUNDS} such pairs per route, the pair with the median ratio is shown\n\n`);
   process.stdout.write(`${'route'.padEnd(48)} ${'req/s'.padStart(9)} ${'p99 ms'.padStart(7)} ${'bare req/s'.padStart(11)} ${'bare p99'.padStart(9)} ${'vs bare'.padStart(8)} ${'per CPU-s'.padStart(10)} ${'errors'.padStart(7)}\n`);

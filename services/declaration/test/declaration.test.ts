@@ -22,6 +22,17 @@ const submit = (body: unknown, key: string | undefined, t = token) =>
   h.svc.app.inject({ method: 'POST', url: '/v1/applications', headers: { authorization: `Bearer ${t}`, ...(key ? { 'idempotency-key': key } : {}) }, payload: body as object });
 
 describe('declaration', () => {
+  it('serves the portal page with the full helmet headers (CSP for scripts) and JSON with the API set', async () => {
+    const page = await h.svc.app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    const json = await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` });
+    expect(json.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
+    expect(json.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('serves the replica of published items with pagination', async () => {
     const r = await h.svc.app.inject({ method: 'GET', url: '/v1/items?page=1&pageSize=10' });
     expect(r.json()).toMatchObject({ total: 1, page: 1, pageSize: 10, items: [{ code: ITEM.code, name: '测试事项' }] });
