@@ -89,14 +89,16 @@ export function createJwksKeySource(opts: JwksKeySourceOptions): KeySource {
         }
       };
       if (now() - fetchedAt > maxAge && now() - attemptedAt >= minRefresh) await tryRefresh();
-      if (!keys.has(kid)) {
-        // An unknown kid is most likely a key identity has just rotated to. Rather than refuse it
-        // because the set was fetched a moment ago, wait for the end of the interval and refetch;
-        // requests arriving meanwhile share that one fetch, so forged kids cannot flood identity.
+      // An unknown kid is most likely a key identity has just rotated to. Rather than refuse it
+      // because the set was fetched a moment ago, wait for the end of the interval and refetch;
+      // requests arriving meanwhile share that one fetch, so forged kids cannot flood identity.
+      // A loop, because a timer may fire a millisecond before Date.now() says the interval is over
+      // (that refused a freshly rotated key on a loaded machine).
+      while (!keys.has(kid)) {
+        if (inflight) { await inflight.catch(() => {}); break; }
         const wait = attemptedAt + minRefresh - now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        if (inflight) await inflight.catch(() => {});
-        else if (!keys.has(kid) && now() - attemptedAt >= minRefresh) await tryRefresh();
+        if (wait <= 0) { await tryRefresh(); break; }
+        await new Promise((r) => setTimeout(r, wait));
       }
       return keys.get(kid);
     },

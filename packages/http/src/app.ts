@@ -13,7 +13,7 @@ import { problemPlugin, frameworkErrorHandler, clientErrorHandler } from './erro
 import { Problems } from './problem.js';
 import { recordRoutes } from './routes.js';
 import { PROBE_PATHS, probesPlugin, type ReadinessChecks } from './probes.js';
-import { apiSecurityHeaders, DOCUMENT_TYPES, securityHeaders } from './security-headers.js';
+import { API_CSP, commonSecurityHeaders, DOCUMENT_TYPES, securityHeaders } from './security-headers.js';
 import { lazyChildLogger } from './lazy-logger.js';
 
 export interface HttpAppOptions {
@@ -92,7 +92,7 @@ const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: fals
 const bodyAjv = createAjv({ ...ajvOptions, coerceTypes: false });
 const textAjv = createAjv({ ...ajvOptions, coerceTypes: 'array' });
 const DOCUMENT_HEADERS = securityHeaders();
-const API_HEADERS = apiSecurityHeaders(DOCUMENT_HEADERS);
+const COMMON_HEADERS = commonSecurityHeaders(DOCUMENT_HEADERS);
 
 export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
@@ -133,9 +133,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   // Callback-style hooks: an async hook costs a promise per request on every route.
   app.addHook('onRequest', (request, reply, done) => {
     request.correlationId = safeId(request.headers[CORRELATION_ID_HEADER]);
-    // The API set of helmet's headers, precomputed (security-headers.ts); on errors and 404s too.
-    // Documents (HTML, SVG) get helmet's full set in onSend, once their content type is known.
-    reply.headers(API_HEADERS);
+    // The headers every answer carries, precomputed from helmet's (security-headers.ts); on errors
+    // and 404s too. The CSP depends on the content type and is added in onSend.
+    reply.headers(COMMON_HEADERS);
     // Echoed so that a caller who did not send one can still quote it when reporting a fault.
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
@@ -148,8 +148,12 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    // Documents (HTML, SVG, XML) get helmet's full set, everything else the API CSP. A 304 gets
+    // neither: a browser merges a 304's headers into the cached response, and an API CSP there
+    // would block the scripts and styles of a cached page on reload.
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && DOCUMENT_TYPES.test(type)) reply.headers(DOCUMENT_HEADERS);
+    else if (reply.statusCode !== 304) reply.header('content-security-policy', API_CSP);
     done(null, payload);
   });
 

@@ -28,6 +28,11 @@ describe('declaration', () => {
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    // A reload revalidates: the 304 must not carry a CSP, since the browser would merge it into the cached page.
+    const again = await h.svc.app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': String(page.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+    expect(again.headers['content-security-policy']).toBeUndefined();
+    expect(again.headers['x-content-type-options']).toBe('nosniff');
     const json = await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` });
     expect(json.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
     expect(json.headers['x-content-type-options']).toBe('nosniff');
