@@ -88,6 +88,26 @@ function hasNul(v: unknown, depth = 0): boolean {
   return false;
 }
 
+const INT4_MAX = 2_147_483_647;
+const INT4_MIN = -2_147_483_648;
+
+/**
+ * A copy of a route schema in which every `type: 'integer'` without a maximum (or minimum) gets
+ * the 32-bit one. A copy, because TypeBox schemas are shared (contracts, responses).
+ */
+export function boundIntegers(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(boundIntegers);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : boundIntegers(v);
+  const types = [out.type].flat();
+  if (types.includes('integer')) {
+    if (out.maximum === undefined && out.exclusiveMaximum === undefined) out.maximum = INT4_MAX;
+    if (out.minimum === undefined && out.exclusiveMinimum === undefined) out.minimum = INT4_MIN;
+  }
+  return out;
+}
+
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 const bodyAjv = createAjv({ ...ajvOptions, coerceTypes: false });
 const textAjv = createAjv({ ...ajvOptions, coerceTypes: 'array' });
@@ -117,7 +137,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   // Two validators: query strings, params and headers arrive as text and are coerced to the
   // schema's types; bodies are JSON and are not — {"age":"30"} for an integer is a 400, not a 30.
   // Neither strips unknown properties (fastify's default removeAdditional would, silently).
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  // Integers without bounds of their own are held to Postgres's 32-bit integer: ajv takes "1e309"
+  // (Infinity) and 3000000000 as integers, which then fail in the database as a 500 (found by the
+  // bad-input suite: POST /v1/items/x/versions/1e309/publish).
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(boundIntegers(schema) as object));
 
   app.decorateRequest('correlationId', undefined);
   // Postgres text and jsonb cannot hold U+0000: a NUL anywhere in the input would surface as a 500

@@ -35,6 +35,8 @@ async function build(opts: { readiness?: Record<string, () => Promise<unknown>>;
   app.get('/db-busy/:code', async (request) => {
     throw Object.assign(new Error(`Transaction API error: ${SECRET}`), { name: 'PrismaClientKnownRequestError', code: (request.params as { code: string }).code });
   });
+  app.get('/versions/:version', { schema: { params: StrictObject({ version: Type.Integer({ minimum: 1 }) }), querystring: StrictObject({ n: Type.Optional(Type.Integer({ maximum: 10 })), big: Type.Optional(Type.Integer({ maximum: 1e12 })) }) } },
+    async (request) => ({ version: request.params.version, big: request.query.big ?? null }));
   app.get('/page', async (_request, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>办事指南</title>'));
   app.get('/teapot', async () => { throw Object.assign(new Error('I am a teapot'), { statusCode: 418 }); });
   await app.ready();
@@ -167,6 +169,17 @@ describe('buildHttpApp', () => {
     const res = await app.inject({ method: 'GET', url: '/db-busy/P2002' });
     expect(res.statusCode).toBe(500);
     expect(problem(res)).toMatchObject({ code: 'internal_error' });
+  });
+
+  it.each(['1e309', '3000000000', '-1', '1.5'])('refuses the integer %s outside a route\'s bounds or the 32-bit default with 400', async (v) => {
+    const res = await app.inject({ method: 'GET', url: `/versions/${v}` });
+    expect(res.statusCode).toBe(400);
+    expect(problem(res)).toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('keeps a route\'s own integer bounds and accepts values inside them', async () => {
+    expect((await app.inject({ method: 'GET', url: '/versions/2147483647?big=999999999999' })).json()).toEqual({ version: 2147483647, big: 999999999999 });
+    expect((await app.inject({ method: 'GET', url: '/versions/1?n=-3000000000' })).statusCode).toBe(400);
   });
 
   it('passes other framework 4xx through with a generic code', async () => {
