@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
 import { launchChromium, screenshot, signIn } from './src/browser.js';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, login as apiLogin, eventually, TINY_PNG } from './src/client.js';
 
 const ITEM = '340621-WJW-XZQR-002'; // 再生育登记: 受理 → 审查 → 决定 → 办结 (birth-service-certificate)
@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await running?.stop();
-}, 60_000);
+}, PLATFORM_STOP_TIMEOUT_MS);
 
 const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
 

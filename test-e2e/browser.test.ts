@@ -8,7 +8,7 @@
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
 import { launchChromium, reloadUntil, screenshot, signIn } from './src/browser.js';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { TINY_PNG } from './src/client.js';
 
 let platform: Platform;
@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await running?.stop();
-}, 120_000);
+}, PLATFORM_STOP_TIMEOUT_MS);
 
 const shot = screenshot;
 

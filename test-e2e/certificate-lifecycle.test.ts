@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Platform } from '@hall/platform';
 import { launchChromium } from './src/browser.js';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 import { DEMO_CERTIFICATE_TYPES, verifyCertificateFile } from '@hall/ecert';
 import { renderFirstPage } from '../services/certificate/test/pdf-render.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   running = await startTestPlatform('ecert', 'info');
   platform = running.platform;
 }, 180_000);
-afterAll(async () => { await running?.stop(); }, 60_000);
+afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
 
 describe('e-certificate lifecycle in both zones', () => {
   it("takes its certificate types from the catalog's publications, not from its fallback table", async () => {

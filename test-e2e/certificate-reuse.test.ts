@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '@hall/platform';
 import { launchChromium } from './src/browser.js';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 import { BIRTH_REGISTRATION } from '../services/catalog/src/demo-items.js';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   running = await startTestPlatform('reuse', 'info');
   platform = running.platform;
 }, 180_000);
-afterAll(async () => { await running?.stop(); }, 60_000);
+afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
 
 /** A catalog administrator of 卫健委, created once by the system administrator. */
 let catalogAdminPromise: Promise<string> | undefined;

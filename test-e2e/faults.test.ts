@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Platform } from '@hall/platform';
 import { startTcpProxy, type TcpProxy } from '@hall/testkit';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 
 const ITEM = '340621-WJW-XZQR-001';
@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await running?.stop();
   await slowDb?.close();
-}, 60_000);
+}, PLATFORM_STOP_TIMEOUT_MS);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

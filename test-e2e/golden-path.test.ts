@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Client as MinioClient } from 'minio';
 import type { Platform } from '@hall/platform';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 
 const ITEM = '340621-WJW-XZQR-001';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   platform = running.platform;
 }, 180_000);
 
-afterAll(async () => { await running?.stop(); }, 60_000);
+afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
 
 describe('golden path across both zones', () => {
   it('takes one application from the portal to a completed case with a signed certificate', async () => {

@@ -5,7 +5,7 @@
  * processes; a rotated key is picked up by the other services without a restart.
  */
 import type { Platform } from '@hall/platform';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, eventually, login } from './src/client.js';
 
 let platform: Platform;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-public')}/v1/auth/login`, { json: { username: 'daiban01', password: 'Hall#2026' } })).status === 200);
 }, 180_000);
 
-afterAll(async () => { await running?.stop(); }, 60_000);
+afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
 
 /** One authenticated route of every service, by process name. */
 const PROTECTED: Record<string, string> = {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
 import { launchChromium, reloadUntil, screenshot } from './src/browser.js';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { call, login, eventually, TINY_PNG } from './src/client.js';
 
 const FEE_ITEM = '340621-WJW-GGFW-007';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await running?.stop();
-}, 60_000);
+}, PLATFORM_STOP_TIMEOUT_MS);
 
 const shot = screenshot;
 

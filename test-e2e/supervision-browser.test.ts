@@ -11,7 +11,7 @@ import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
 import { scanDeadlines } from '../services/supervision/src/monitor.js';
 import { launchChromium, screenshot } from './src/browser.js';
-import { startTestPlatform, type TestPlatform } from './src/platform.js';
+import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { startSupervision, caseFlow, itemPublished, applicationSubmitted, evaluation, type Harness } from '../services/supervision/test/helpers.js';
 
 let h: Harness;
@@ -53,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.close();
-}, 60_000);
+}, PLATFORM_STOP_TIMEOUT_MS);
 
 const shot = screenshot;
 
@@ -151,7 +151,7 @@ describe('supervision dashboard on the whole platform', () => {
     running = await startTestPlatform('supui', 'info');
     platform = running.platform;
   }, 240_000);
-  afterAll(async () => { await running?.stop(); }, 60_000);
+  afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
 
   it('lets the demo supervisor sign in through the extranet ingress and shows the catalog\'s items in 事项进驻率', async () => {
     const page = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } })).newPage();

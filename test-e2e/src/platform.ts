@@ -8,6 +8,12 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startPlatform, type Platform } from '@hall/platform';
 
+/**
+ * Teardown of a whole platform: every process drains (SIGKILL after 10 s), then NATS, S3 and 16
+ * databases are dropped. At load average 19 on two cores this took over a minute once.
+ */
+export const PLATFORM_STOP_TIMEOUT_MS = 180_000;
+
 export interface TestPlatform { platform: Platform; dataDir: string; stop(): Promise<void> }
 
 export async function startTestPlatform(name: string, logLevel = 'info'): Promise<TestPlatform> {

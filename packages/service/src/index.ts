@@ -13,7 +13,7 @@ import { buildHttpApp, registerGracefulShutdown, type HttpApp } from '@hall/http
 import { authPlugin } from '@hall/auth';
 import { migrate, ensureDatabase, createPrismaClient } from '@hall/db';
 import { connectNats, createPublisher, createOutboxPublisher } from '@hall/messaging';
-import { createObjectStore, type ObjectStore } from '@hall/storage';
+import { createObjectStore, ensureBucketPatiently, type ObjectStore } from '@hall/storage';
 import type { Zone } from '@hall/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -90,7 +90,7 @@ export async function startService<S extends TObject, P extends Prismaish>(
   let store: ObjectStore | undefined;
   if (def.objectStore) {
     store = createObjectStore({ endpoint: config.S3_ENDPOINT!, accessKey: config.S3_ACCESS_KEY!, secretKey: config.S3_SECRET_KEY!, bucket: config.S3_BUCKET!, logger });
-    await store.ensureBucket();
+    await ensureBucketPatiently(store, { logger });
   }
 
   const ctx: ServiceContext<Static<S>, P> = {

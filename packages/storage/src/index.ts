@@ -4,6 +4,7 @@
  */
 export {
   createObjectStore,
+  ensureBucketPatiently,
   MAX_OBJECT_BYTES,
   DEFAULT_TIMEOUT_MS,
   type ObjectStore,

@@ -4,6 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { createLogger } from '@hall/logging';
 import {
   createObjectStore,
+  ensureBucketPatiently,
   ObjectNotFoundError,
   ObjectTooLargeError,
   StorageUnavailableError,
@@ -223,4 +224,36 @@ describe('circuit breaker', () => {
       await s3.stop();
     }
   });
+
+  it('ensureBucketPatiently waits for a store that comes up late, and gives up after its limit', async () => {
+    // A free port with nothing on it yet.
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+
+    const late = storeFor({ endpoint: `http://127.0.0.1:${port}` }, { bucket: 'late', breaker: { volumeThreshold: 2, resetTimeoutMs: 200 } });
+    let s3: RunningS3 | undefined;
+    try {
+      const started = Date.now();
+      const waiting = ensureBucketPatiently(late, { withinMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      s3 = await startS3({ port });
+      await waiting;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      await expect(late.ping()).resolves.toBeUndefined();
+    } finally {
+      late.close();
+      await s3?.stop();
+    }
+
+    const never = storeFor({ endpoint: `http://127.0.0.1:${port}` }, { breaker: { volumeThreshold: 100 } });
+    try {
+      const t0 = Date.now();
+      await expect(ensureBucketPatiently(never, { withinMs: 1000 })).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    } finally {
+      never.close();
+    }
+  }, 30_000);
 });

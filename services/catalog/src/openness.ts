@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { Problems, ProblemError, ProblemSchema, StrictObject, type HttpApp, type HttpPlugin } from '@hall/http';
 import { Vars } from '@hall/config';
-import { createObjectStore, sniffContentType, SNIFF_BYTES, type ObjectStore } from '@hall/storage';
+import { createObjectStore, ensureBucketPatiently, sniffContentType, SNIFF_BYTES, type ObjectStore } from '@hall/storage';
 import { requireRealm, requireRole } from '@hall/auth';
 import { audit } from '@hall/db';
 import { buildMessage, type ApplicationSubmitted, type AttachmentRef, type CaseTransitioned, type OpennessArticlePublished } from '@hall/contracts';
@@ -141,7 +141,7 @@ export async function registerOpenness(app: HttpApp, ctx: ServiceContext<Opennes
   let store: ObjectStore | null = null;
   if (cfg.S3_ENDPOINT && cfg.S3_ACCESS_KEY && cfg.S3_SECRET_KEY) {
     store = createObjectStore({ endpoint: cfg.S3_ENDPOINT, accessKey: cfg.S3_ACCESS_KEY, secretKey: cfg.S3_SECRET_KEY, bucket: cfg.S3_BUCKET, logger: ctx.logger });
-    await store.ensureBucket();
+    await ensureBucketPatiently(store, { logger: ctx.logger });
     ctx.addReadiness('objectStore', () => store!.ping());
   }
   const staff = [app.authenticate, requireRealm('staff')];
