@@ -35,12 +35,12 @@ afterAll(async () => { await closeNc?.(); await h?.close(); }, 30_000);
 const issue = async (holderId: string) => {
   const req = certificateRequest({ certificateType: 'marriage-certificate', department: 'gy-mzj', holder: { accountId: holderId, name: '周梦婕' }, data: { applicantName: '周梦婕', spouseName: '陶志强' } });
   await h.request(req);
-  return waitFor(() => h.svc.ctx.prisma.certificate.findUnique({ where: { caseId: req.caseId } }));
+  return waitFor(() => h.svc.ctx.prisma.certificate.findUnique({ where: { caseId: req.caseId } }), 60_000);
 };
 const checks = (applicationId: string, n: number) => waitFor(async () => {
   const rows = await h.svc.ctx.prisma.$queryRawUnsafe<{ payload: any; subject: string }[]>("SELECT payload, subject FROM outbox WHERE type = 'certificate.reuse.checked' AND correlation_id = $1 ORDER BY seq", applicationId);
   return rows.length === n && rows;
-}, 15_000);
+}, 60_000);
 
 describe('certificate reuse (免提交)', () => {
   it("should verify the applicant's own valid certificate and pass its signed document on", async () => {
@@ -53,7 +53,7 @@ describe('certificate reuse (免提交)', () => {
       applicationId, materialCode: 'marriage-certificate', certificateId: cert.id, verified: true, status: 'valid', signatureValid: true,
       certificateType: 'marriage-certificate', typeName: '结婚证', issuerName: '涡阳县民政局', document: { id: cert.id, holder: { accountId: holder } },
     });
-  });
+  }, 120_000);
 
   it("should refuse another holder's, a revoked, an unknown and a mistyped certificate, with reasons", async () => {
     const holder = randomUUID();
@@ -72,5 +72,5 @@ describe('certificate reuse (免提交)', () => {
     // Nothing of another holder's certificate goes into this applicant's case.
     expect(rows[0].document).toBeUndefined();
     expect(rows[0].typeName).toBeUndefined();
-  });
+  }, 150_000);
 });

@@ -35,7 +35,9 @@ export async function startCertificate(extraEnv: Record<string, string> = {}): P
   const svc = (await startService(definition, { ...env.env, CERTIFICATE_VERIFY_URL: VERIFY_URL, ...extraEnv })) as unknown as RunningService<unknown, Db>;
   const c = env.nats.users.approval!;
   const nc: NatsConnection = await connectNats({ servers: env.nats.url, user: c.user, pass: c.pass, name: 'test-approval', logger: createLogger({ service: 't', level: 'silent' }) });
-  const pub = createPublisher(nc);
+  // Generous ack and wait limits: in CI these files run next to the whole-platform suites on two cores
+  // (a 5-s JetStream ack timed out there at load average 19).
+  const pub = createPublisher(nc, { timeoutMs: 30_000 });
   return {
     svc, env,
     request: async (payload, id) => {
@@ -44,7 +46,7 @@ export async function startCertificate(extraEnv: Record<string, string> = {}): P
       return m.id;
     },
     handled: async (messageId) => {
-      await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'certificate' AND message_id = $1", messageId)).length > 0);
+      await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'certificate' AND message_id = $1", messageId)).length > 0, 60_000);
     },
     close: async () => { await nc.close(); await svc.stop(); await env.cleanup(); },
   };
