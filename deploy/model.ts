@@ -65,7 +65,8 @@ export function zoneIngress(zone: ZoneName): { identity: string; front: string; 
   return zone === 'internet'
     ? { identity: 'identity-public', front: 'declaration', extra: [] }
     // Other departments reach the data-exchange API (数据交换) on the same extranet origin.
-    : { identity: 'identity-staff', front: 'approval', extra: [{ prefix: '/exchange/', target: 'exchange' }] };
+    // The console's 证照管理 page calls the certificate service on the same origin.
+    : { identity: 'identity-staff', front: 'approval', extra: [{ prefix: '/exchange/', target: 'exchange' }, { prefix: '/certificate/', target: 'certificate' }] };
 }
 
 export interface ZoneHosts {

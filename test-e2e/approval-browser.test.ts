@@ -119,5 +119,39 @@ describe('staff console in a real browser', () => {
     // The search finds it as 已办结.
     await page.goto(`${platform.ingress.console}/#/search?q=${kase.caseNumber}&status=completed`);
     await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
-  }, 240_000);
+
+    // 证照管理 (certificate service behind the console's origin under /certificate/): the issued
+    // certificate is listed for the department, found by case number, and revoked with a reason.
+    await page.click('nav >> text=证照管理');
+    await page.fill('#cert-q', kase.caseNumber);
+    await page.click('#cert-search button[type=submit]');
+    const row = page.locator('#certificates tbody tr', { hasText: kase.caseNumber });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('有效');
+    await shot(page, '05-certificates');
+    await row.locator('button[data-revoke]').click();
+    await page.click('#revoke-form button[type=submit]');
+    expect(await page.textContent('#revoke-error')).toBe('请填写注销理由');
+    await page.fill('#revoke-reason', '持证人信息登记有误，予以注销');
+    await page.click('#revoke-form button[type=submit]');
+    await page.waitForSelector(`#certificates tbody tr:has-text("${kase.caseNumber}"):has-text("已注销")`);
+    expect(await page.textContent('#certificates tbody')).toContain('持证人信息登记有误，予以注销');
+    await shot(page, '06-certificate-revoked');
+    // The revocation reached the certificate service itself (not just the page).
+    const staff = await apiLogin(`${platform.ingress.console}/auth`, 'approver01');
+    const listed = await call('GET', `${platform.ingress.console}/certificate/v1/certificates?status=revoked&q=${encodeURIComponent(kase.caseNumber)}`, { token: staff });
+    expect(listed.status).toBe(200);
+    expect((listed.body as { total: number }).total).toBe(1);
+
+    // The department admin rotates the department's signing key from the same page.
+    await page.click('#logout');
+    await login(page, 'wjwadmin', '卫部门管理员');
+    await page.goto(`${platform.ingress.console}/#/certificates`);
+    await page.click('#rotate-key');
+    await page.waitForSelector('#rotate-result:has-text("已启用新密钥")');
+    const kid = /已启用新密钥 (\S+)（/.exec((await page.textContent('#rotate-result')) ?? '')?.[1];
+    const keys = await call('GET', `${platform.ingress.console}/certificate/v1/keys`);
+    expect((keys.body as { keys: { kid: string; active: boolean; department: string }[] }).keys).toContainEqual(expect.objectContaining({ kid, active: true, department: 'gy-wjw' }));
+    await shot(page, '07-key-rotated');
+  }, 300_000);
 });

@@ -299,7 +299,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
     const portal = await startIngress({ identityUrl: processes['identity-public']!.url, frontUrl: processes['declaration']!.url });
     cleanups.push(portal.close);
-    const consoleIngress = await startIngress({ identityUrl: processes['identity-staff']!.url, frontUrl: processes['approval']!.url });
+    const consoleIngress = await startIngress({
+      identityUrl: processes['identity-staff']!.url, frontUrl: processes['approval']!.url,
+      extra: [{ prefix: '/certificate', url: processes['certificate']!.url }, { prefix: '/exchange', url: processes['exchange']!.url }],
+    });
     cleanups.push(consoleIngress.close);
     const supervisionIngress = await startIngress({ identityUrl: processes['identity-staff']!.url, frontUrl: processes['supervision']!.url });
     cleanups.push(supervisionIngress.close);

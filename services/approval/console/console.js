@@ -1,7 +1,7 @@
 // The staff console (审批工作台): my task inbox by position with deadline colours, claiming, case
 // detail (form, materials with preview, history, workflow position), actions with confirmation and
 // required reasons, supplement and special-procedure dialogs, case search and the department view
-// for admins; over approval's API (same origin) and the staff identity realm (under /auth/).
+// for admins, 证照管理 (the department's e-certificates, revocation, key rotation); over approval's API (same origin) and the staff identity realm (under /auth/).
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
@@ -275,6 +275,58 @@ async function caseDetail(id) {
   });
 }
 
+// 证照管理: the department's e-certificates over the certificate service, which the extranet
+// ingress serves under /certificate/ on this origin. Revocation needs a reason and a confirmation;
+// department admins can also rotate the department's signing key.
+const CERT_STATUS = { valid: ['有效', 'green'], revoked: ['已注销', 'red'], expired: ['已过期', 'amber'] };
+async function certificates(query) {
+  if (!session.token) return login();
+  const params = new URLSearchParams(query);
+  const q = params.get('q') ?? '', status = params.get('status') ?? '', page = pageOf(query);
+  const r = await api('GET', `/certificate/v1/certificates?pageSize=${PAGE_SIZE}&page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}${status ? `&status=${status}` : ''}`);
+  if (!r.ok) return render(`<h1>证照管理</h1><p class="alert" role="alert">${esc(problemText(r))}</p>`);
+  const badge = (st) => { const [t, cls] = CERT_STATUS[st] ?? [st, '']; return `<span class="deadline ${cls}">${esc(t)}</span>`; };
+  render(`<h1>证照管理</h1><p class="muted">本部门签发的电子证照。注销须填写理由，注销结果同步至互联网核验。</p>
+    <form id="cert-search" class="inline" role="search"><label for="cert-q">关键词（持证人、证照标识、办件编号）</label><input id="cert-q" value="${esc(q)}">
+    <label for="cert-status">状态</label><select id="cert-status">${[['', '全部'], ['valid', '有效'], ['revoked', '已注销'], ['expired', '已过期']].map(([v, t]) => `<option value="${v}" ${v === status ? 'selected' : ''}>${t}</option>`).join('')}</select><button type="submit">查询</button></form>
+    <div class="scroll"><table id="certificates"><thead><tr><th>证照</th><th>持证人</th><th>办件编号</th><th>签发时间</th><th>状态</th><th>操作</th></tr></thead><tbody>
+    ${r.data.items.map((c) => `<tr><td>${esc(c.typeName)}<br><span class="muted">${esc(c.id)}</span></td><td>${esc(c.holderName)}</td><td>${esc(c.caseNumber)}</td>
+      <td>${new Date(c.issuedAt).toLocaleString('zh-CN')}</td><td>${badge(c.status)}${c.revocationReason ? `<br><span class="muted">${esc(c.revocationReason)}</span>` : ''}</td>
+      <td>${c.status === 'revoked' ? '—' : `<button type="button" data-revoke="${esc(c.id)}" data-name="${esc(`${c.typeName}（${c.holderName}）`)}">注销</button>`}</td></tr>`).join('') || '<tr><td colspan="6">没有符合条件的证照</td></tr>'}
+    </tbody></table></div>${pager(r.data.total, page, `#/certificates?q=${encodeURIComponent(q)}&status=${status}`)}
+    <form id="revoke-form" hidden><h2 id="revoke-title">注销证照</h2><label for="revoke-reason">注销理由（必填）</label><textarea id="revoke-reason" rows="3" maxlength="500"></textarea>
+      <p id="revoke-error" class="alert" role="alert"></p><button type="submit">确认注销</button> <button type="button" id="revoke-cancel">取消</button></form>
+    ${isAdmin() ? '<h2>签名密钥</h2><p class="muted">轮换后新签发的证照使用新密钥；旧密钥停止签发，但继续用于核验。</p><button type="button" id="rotate-key">轮换本部门签名密钥</button> <span id="rotate-result" role="status"></span>' : ''}`);
+  document.getElementById('cert-search').addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/certificates?q=${encodeURIComponent(document.getElementById('cert-q').value.trim())}&status=${document.getElementById('cert-status').value}`;
+  });
+  const form = document.getElementById('revoke-form');
+  let target = null;
+  for (const b of main.querySelectorAll('[data-revoke]')) b.addEventListener('click', () => {
+    target = b.dataset.revoke;
+    document.getElementById('revoke-title').textContent = `注销证照：${b.dataset.name}`;
+    document.getElementById('revoke-error').textContent = '';
+    form.hidden = false;
+    document.getElementById('revoke-reason').focus();
+  });
+  document.getElementById('revoke-cancel').addEventListener('click', () => { form.hidden = true; target = null; });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const reason = document.getElementById('revoke-reason').value.trim();
+    if (reason.length < 2) { document.getElementById('revoke-error').textContent = '请填写注销理由'; return; }
+    if (!confirm('注销后该证照不能再用于办事，确认注销？')) return;
+    const res = await api('POST', `/certificate/v1/certificates/${encodeURIComponent(target)}/revoke`, { reason });
+    if (!res.ok) { document.getElementById('revoke-error').textContent = problemText(res); return; }
+    route();
+  });
+  document.getElementById('rotate-key')?.addEventListener('click', async () => {
+    if (!confirm('确认轮换本部门签名密钥？')) return;
+    const res = await api('POST', '/certificate/v1/keys/rotate', {});
+    document.getElementById('rotate-result').textContent = res.ok ? `已启用新密钥 ${res.data.kid}（${res.data.algorithm}）` : problemText(res);
+  });
+}
+
 function route() {
   showWho();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
@@ -284,6 +336,7 @@ function route() {
   if (parts[0] === 'case') return caseDetail(decodeURIComponent(parts[1]));
   if (parts[0] === 'search') return search(query);
   if (parts[0] === 'department') return department(query);
+  if (parts[0] === 'certificates') return certificates(query);
   return inbox(query);
 }
 window.addEventListener('hashchange', route);

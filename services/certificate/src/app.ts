@@ -10,7 +10,7 @@ import { Type } from '@sinclair/typebox';
 import { Problems, ProblemSchema, StrictObject } from '@hall/http';
 import { requireRealm, requireScope, type AuthHandler } from '@hall/auth';
 import { consume, handleOnce } from '@hall/messaging';
-import { extendConfigWithS3, type ServiceDefinition } from '@hall/service';
+import { extendConfigWithS3, PageOf, PageQuery, pageWindow, type ServiceDefinition } from '@hall/service';
 import type { ApplicationSubmitted, CertificateRequested, CertificateTypePublished } from '@hall/contracts';
 import { checkReuse } from './reuse.js';
 import { createPrisma, type Db } from './db.js';
@@ -93,6 +93,22 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
       const key = await certificates.pdfKeyOf(checked(req.params.id));
       if (!key || !ctx.store) throw Problems.notFound('certificate_pdf_not_found', '电子证照文件不存在');
       return reply.type('application/pdf').send((await ctx.store.getBuffer(key)) as never);
+    });
+
+    // 本部门签发的证照: the caller's department's certificates, for the console's 证照管理 page.
+    const DepartmentCertificate = Type.Object({
+      id: Type.String(), type: Type.String(), typeName: Type.String(), caseNumber: Type.String(), holderName: Type.String(), status: Type.String(),
+      issuedAt: Type.String(), validUntil: Type.Union([Type.String(), Type.Null()]), revokedAt: Type.Union([Type.String(), Type.Null()]), revocationReason: Type.Union([Type.String(), Type.Null()]),
+    });
+    app.get('/v1/certificates', {
+      preHandler: [app.authenticate, staffOfDepartment],
+      schema: {
+        querystring: StrictObject({ ...PageQuery, q: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), status: Type.Optional(Type.Union([Type.Literal('valid'), Type.Literal('revoked'), Type.Literal('expired')])) }),
+        response: { 200: PageOf(DepartmentCertificate), 400: ProblemSchema, 403: ProblemSchema },
+      },
+    }, async (req) => {
+      const { items, total } = await certificates.ofDepartment(req.principal.department!, { q: req.query.q, status: req.query.status, ...pageWindow(req.query) });
+      return { items, total, page: req.query.page, pageSize: req.query.pageSize };
     });
 
     // 注销/吊销: staff of the issuing department, with a reason.

@@ -277,6 +277,32 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
       });
     },
 
+    /**
+     * 本部门签发的证照: a department's certificates, newest first, for its staff. `q` matches the
+     * identifier, the case number or the holder's name (partly); `status` is valid, revoked or expired.
+     */
+    async ofDepartment(department: string, opts: { q?: string; status?: 'valid' | 'revoked' | 'expired'; skip: number; take: number }, now = new Date()) {
+      const q = opts.q?.trim();
+      const and: object[] = [{ department }];
+      if (q) and.push({ OR: [{ id: { contains: q } }, { caseNumber: { contains: q } }, { holder: { path: ['name'], string_contains: q } }] });
+      if (opts.status === 'revoked') and.push({ status: 'revoked' });
+      else if (opts.status === 'expired') and.push({ status: { not: 'revoked' } }, { validUntil: { lte: now } });
+      else if (opts.status === 'valid') and.push({ status: { not: 'revoked' } }, { OR: [{ validUntil: null }, { validUntil: { gt: now } }] });
+      const where = { AND: and };
+      const [rows, total] = await Promise.all([
+        db.certificate.findMany({ where, orderBy: [{ issuedAt: 'desc' }, { id: 'asc' }], skip: opts.skip, take: opts.take }),
+        db.certificate.count({ where }),
+      ]);
+      return {
+        total,
+        items: rows.map((c) => ({
+          id: c.id, type: c.type, typeName: c.typeName ?? CERTIFICATE_TYPES[c.type]?.name ?? c.type, caseNumber: c.caseNumber,
+          holderName: String((c.holder as { name?: unknown }).name ?? ''), status: statusOf(c, now) as string, issuedAt: c.issuedAt.toISOString(),
+          validUntil: c.validUntil?.toISOString() ?? null, revokedAt: c.revokedAt?.toISOString() ?? null, revocationReason: c.revocationReason ?? null,
+        })),
+      };
+    },
+
     /** The holder's certificates, newest first: identifiers and status only, no holder data or contents. */
     async byHolder(accountId: string) {
       const rows = await db.certificate.findMany({ where: { holder: { path: ['accountId'], equals: accountId } }, orderBy: { issuedAt: 'desc' }, take: 200 });
