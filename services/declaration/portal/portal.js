@@ -377,6 +377,8 @@ async function application(id) {
     <div id="withdraw-box" hidden><label for="w-reason">撤回原因</label><textarea id="w-reason" rows="2"></textarea><div id="w-error" class="field-error" role="alert"></div><button type="button" id="withdraw-confirm" class="danger">确认撤回</button></div>`);
   files.wire();
   for (const n of supOrder) { const el = document.getElementById(`f-${n}`); if (el && a.form[n] !== undefined) el.value = a.form[n]; }
+  // One key per supplement form: a retry after a lost answer (or a double click) replays the first answer.
+  const supplementKey = crypto.randomUUID();
   document.getElementById('supplement')?.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFieldErrors();
@@ -384,7 +386,7 @@ async function application(id) {
     const edited = readForm(supSchema, supOrder);
     const corrected = Object.fromEntries(Object.entries(edited).filter(([k, v]) => v !== a.form[k]));
     const body = { form: corrected, materials: Object.entries(files.uploaded).map(([materialCode, materialId]) => ({ materialCode, materialId })), comment: document.getElementById('s-comment').value.trim() || undefined };
-    const res = await api('POST', `/v1/applications/${a.applicationId}/supplements`, body);
+    const res = await api('POST', `/v1/applications/${a.applicationId}/supplements`, body, { 'idempotency-key': supplementKey });
     if (res.ok) return application(id);
     const box = document.getElementById('sup-error');
     box.hidden = false;

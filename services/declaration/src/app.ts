@@ -4,14 +4,15 @@
  * applications with an Idempotency-Key, and follow them on a timeline fed back by the OUTBOUND lane.
  */
 import path from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import { serveUi, Problems, ProblemError, ProblemSchema, StrictObject, type HttpPlugin } from '@hall/http';
 import { requireRealm } from '@hall/auth';
 import { extendConfigWithS3, followCalendar, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
 import { sniffContentType, ObjectTooLargeError } from '@hall/storage';
-import { canonicalJson, type ItemPublished } from '@hall/contracts';
+import { type ItemPublished } from '@hall/contracts';
+import { canonicalHash, IdempotencyKey } from './idempotency.js';
 import { createPrisma, type Db } from './db.js';
 import { searchPageCache } from './replica-cache.js';
 import { replicaRepository, materialRepository, applicationRepository, MaterialAlreadyUsedError } from './repository.js';
@@ -92,8 +93,6 @@ const DetailView = Type.Composite([ApplicationView, Type.Object({
   can: Type.Object({ supplement: Type.Boolean(), withdraw: Type.Boolean(), evaluate: Type.Boolean() }),
 })]);
 
-/** The Idempotency-Key's body fingerprint: equal content, equal hash, whatever the key order. */
-const canonicalHash = (v: unknown): string => createHash('sha256').update(canonicalJson(v)).digest('hex');
 
 type AppRow = NonNullable<Awaited<ReturnType<Db['application']['findFirst']>>>;
 const viewOf = (a: AppRow) => ({
@@ -218,7 +217,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
     app.post('/v1/applications', {
       preHandler: applicant,
       schema: {
-        headers: Type.Object({ 'idempotency-key': Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }) }),
+        headers: Type.Object({ 'idempotency-key': IdempotencyKey }),
         body: SubmitBody,
         response: { 202: Receipt, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
       },

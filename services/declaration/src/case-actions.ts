@@ -18,6 +18,7 @@ import type { PortalDeps } from './deps.js';
 import { validateForm } from './forms.js';
 import { DECIDED, EVALUATION_LEVELS, statusText } from './status.js';
 import type { ItemSpec } from './repository.js';
+import { canonicalHash, IdempotencyKey } from './idempotency.js';
 
 type AppRow = NonNullable<Awaited<ReturnType<Db['application']['findFirst']>>>;
 type MaterialRow = NonNullable<Awaited<ReturnType<Db['material']['findFirst']>>>;
@@ -34,12 +35,12 @@ export function caseActionRepository(db: Db) {
     return app;
   };
   return {
-    async supplement(a: { app: AppRow; actorId: string; form: Record<string, unknown>; merged: Record<string, unknown>; materials: MaterialRow[]; comment?: string }) {
+    async supplement(a: { app: AppRow; actorId: string; form: Record<string, unknown>; merged: Record<string, unknown>; materials: MaterialRow[]; comment?: string; idempotencyKey?: string; requestHash?: string }) {
       return db.$transaction(async (tx) => {
         const app = await lock(tx, a.app.id, (s) => s === 'supplement_requested');
         const id = randomUUID();
         const now = new Date();
-        await tx.supplement.create({ data: { id, applicationId: app.id, form: a.form as object, comment: a.comment ?? null, createdAt: now } });
+        await tx.supplement.create({ data: { id, applicationId: app.id, form: a.form as object, comment: a.comment ?? null, createdAt: now, idempotencyKey: a.idempotencyKey ?? null, requestHash: a.requestHash ?? null } });
         const attached = await tx.material.updateMany({ where: { id: { in: a.materials.map((m) => m.id) }, applicationId: null }, data: { applicationId: app.id, supplementId: id } });
         if (attached.count !== a.materials.length) throw new StateChanged('material_used');
         await tx.application.update({ where: { id: app.id }, data: { form: a.merged as object, status: 'supplemented', statusAt: now, missingMaterials: Prisma.DbNull, updatedAt: now } });
@@ -110,6 +111,8 @@ export async function caseActionRoutes(d: PortalDeps): Promise<void> {
     return { formSchema: p.formSchema, materials: p.materials, visits: p.visits ?? 0, department: p.department };
   };
   const stateProblem = (err: unknown, current: string) => {
+    // The same Idempotency-Key committed by a concurrent request a moment ago (IETF draft: 409).
+    if ((err as { code?: string }).code === 'P2002') return Problems.conflict('request_in_progress', '相同的补正请求正在处理，请稍后刷新查看');
     if (err instanceof StateChanged) {
       if (err.message === 'material_used') return Problems.conflict('material_already_used', '所选材料已用于另一份申报');
       return Problems.conflict('invalid_state', '当前办件状态不允许此操作', `当前状态：${statusText(err.message || current)}`);
@@ -119,10 +122,25 @@ export async function caseActionRoutes(d: PortalDeps): Promise<void> {
 
   app.post('/v1/applications/:id/supplements', {
     preHandler: applicant,
-    schema: { params: Params, body: SupplementBody, response: { 202: Type.Object({ supplementId: Type.String(), status: Type.String() }), 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema } },
+    schema: {
+      params: Params, body: SupplementBody,
+      // Optional: with it, a retried answer (lost response, double click) replays the first one.
+      headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+      response: { 202: Type.Object({ supplementId: Type.String(), status: Type.String() }), 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
+    },
   }, async (req, reply) => {
     const owner = await acting(req);
     const a = await owned(owner.ownerId, req.params.id);
+    const key = req.headers['idempotency-key'];
+    const requestHash = key ? canonicalHash(req.body) : undefined;
+    if (key) {
+      const prior = await db.supplement.findUnique({ where: { applicationId_idempotencyKey: { applicationId: a.id, idempotencyKey: key } } });
+      if (prior) {
+        if (prior.requestHash !== requestHash) throw Problems.unprocessable('idempotency_key_reused', '该幂等键已用于另一份不同的补正', '同一 Idempotency-Key 只能用于同一份补正内容');
+        reply.code(202).header('idempotent-replayed', 'true');
+        return { supplementId: prior.id, status: 'supplemented' };
+      }
+    }
     if (a.status !== 'supplement_requested') throw Problems.conflict('supplement_not_requested', '该办件当前无需补正', `当前状态：${statusText(a.status)}`);
     const { form, materials: chosen, comment } = req.body;
     if (chosen.length === 0 && Object.keys(form).length === 0) throw Problems.badRequest('supplement_empty', '请上传补正材料或修改表单内容');
@@ -141,7 +159,7 @@ export async function caseActionRoutes(d: PortalDeps): Promise<void> {
     const missing = ((a.missingMaterials ?? []) as Missing[]).filter((m) => spec.materials.some((s) => s.code === m.materialCode) && !materials.some((c) => c.materialCode === m.materialCode));
     if (missing.length) throw new ProblemError(400, 'materials_missing', '缺少需补正的材料', { extra: { missing: missing.map((m) => ({ code: m.materialCode, name: m.name })) } });
     try {
-      const r = await actions.supplement({ app: a, actorId: owner.actorId, form, merged, materials, comment });
+      const r = await actions.supplement({ app: a, actorId: owner.actorId, form, merged, materials, comment, idempotencyKey: key, requestHash });
       d.ctx.outbox.notify();
       reply.code(202);
       return { supplementId: r.supplementId, status: 'supplemented' };

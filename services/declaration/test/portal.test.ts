@@ -147,6 +147,31 @@ describe('supplement and withdrawal', () => {
     await nc.close();
   });
 
+  it('replays a supplement retried with the same Idempotency-Key, refuses the key with another body, and makes one supplement of concurrent retries', async () => {
+    const id = await submitted();
+    await status(id, { status: 'supplement_requested', reason: '请补正联系电话', missingMaterials: [] });
+    await untilStatus(id, 'supplement_requested');
+    const body = { form: { phone: '13900000001' }, materials: [], comment: '电话已更正' };
+    const key = `sup-${randomUUID()}`;
+    const results = await Promise.all([1, 2, 3].map(() => post(`/v1/applications/${id}/supplements`, body, token, { 'idempotency-key': key })));
+    for (const r of results) expect([202, 409]).toContain(r.statusCode);
+    const ids = new Set(results.filter((r) => r.statusCode === 202).map((r) => r.json().supplementId));
+    expect(ids.size).toBe(1);
+    // A retry after the answer was lost: the same answer, marked as replayed, not a 409.
+    const replay = await post(`/v1/applications/${id}/supplements`, body, token, { 'idempotency-key': key });
+    expect(replay.statusCode).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json().supplementId).toBe([...ids][0]);
+    expect(await h.svc.ctx.prisma.supplement.count({ where: { applicationId: id } })).toBe(1);
+    expect(await outboxOf('application.supplemented', id)).toHaveLength(1);
+    const other = await post(`/v1/applications/${id}/supplements`, { ...body, comment: '另一份' }, token, { 'idempotency-key': key });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('idempotency_key_reused');
+    // Without a key the answered request stays refused; a malformed key is a 400.
+    expect((await post(`/v1/applications/${id}/supplements`, body)).statusCode).toBe(409);
+    expect((await post(`/v1/applications/${id}/supplements`, body, token, { 'idempotency-key': 'bad key!' })).statusCode).toBe(400);
+  });
+
   it('withdraws before a decision and refuses after one', async () => {
     const id = await submitted();
     expect((await post(`/v1/applications/${id}/withdrawal`, { reason: '' })).statusCode).toBe(400);
