@@ -123,8 +123,11 @@ describe('staff console in a real browser', () => {
     // 证照管理 (certificate service behind the console's origin under /certificate/): the issued
     // certificate is listed for the department, found by case number, and revoked with a reason.
     await page.click('nav >> text=证照管理');
+    await page.waitForSelector('#cert-q');
     await page.fill('#cert-q', kase.caseNumber);
     await page.click('#cert-search button[type=submit]');
+    // The search re-renders the page: act on the searched list only.
+    await page.waitForSelector(`main[data-view="certificates?q=${kase.caseNumber}&status="]`);
     const row = page.locator('#certificates tbody tr', { hasText: kase.caseNumber });
     await row.waitFor();
     expect(await row.textContent()).toContain('有效');

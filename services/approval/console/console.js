@@ -297,6 +297,8 @@ async function certificates(query) {
     <form id="revoke-form" hidden><h2 id="revoke-title">注销证照</h2><label for="revoke-reason">注销理由（必填）</label><textarea id="revoke-reason" rows="3" maxlength="500"></textarea>
       <p id="revoke-error" class="alert" role="alert"></p><button type="submit">确认注销</button> <button type="button" id="revoke-cancel">取消</button></form>
     ${isAdmin() ? '<h2>签名密钥</h2><p class="muted">轮换后新签发的证照使用新密钥；旧密钥停止签发，但继续用于核验。</p><button type="button" id="rotate-key">轮换本部门签名密钥</button> <span id="rotate-result" role="status"></span>' : ''}`);
+  // Which list is on screen (tests wait for it: a new search re-renders the page asynchronously).
+  main.dataset.view = `certificates?${query}`;
   document.getElementById('cert-search').addEventListener('submit', (e) => {
     e.preventDefault();
     location.hash = `#/certificates?q=${encodeURIComponent(document.getElementById('cert-q').value.trim())}&status=${document.getElementById('cert-status').value}`;
