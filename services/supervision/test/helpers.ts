@@ -40,7 +40,7 @@ export async function startSupervision(opts: { clock?: () => Date; env?: Record<
     if (!c) {
       const u = env.nats.users[user]!;
       const nc = await connectNats({ servers: env.nats.url, user: u.user, pass: u.pass, name: `test-${user}`, logger: createLogger({ service: 't', level: 'silent' }) });
-      c = { nc, pub: createPublisher(nc) };
+      c = { nc, pub: createPublisher(nc, { timeoutMs: 30_000 }) };
       conns.set(user, c);
     }
     return c;
@@ -55,16 +55,16 @@ export async function startSupervision(opts: { clock?: () => Date; env?: Record<
     },
     handled: async (stream, seq) => {
       // The service's own user may read its consumers' state (CONSUMER.INFO), nothing more.
-      await waitFor(async () => (await svc.ctx.nc.request(`$JS.API.CONSUMER.INFO.${stream}.supervision`, '{}', { timeout: 5000 })).json<{ ack_floor: { stream_seq: number } }>().ack_floor.stream_seq >= seq);
+      await waitFor(async () => (await svc.ctx.nc.request(`$JS.API.CONSUMER.INFO.${stream}.supervision`, '{}', { timeout: 5000 })).json<{ ack_floor: { stream_seq: number } }>().ack_floor.stream_seq >= seq, 60_000);
     },
     send: async (...messages) => {
       for (const m of messages) await (await as(PRODUCER[m.type]!)).pub.publish(m);
       const ids = messages.map((m) => m.id);
-      await waitFor(async () => (await svc.ctx.prisma.processEvent.count({ where: { messageId: { in: ids } } })) === ids.length);
+      await waitFor(async () => (await svc.ctx.prisma.processEvent.count({ where: { messageId: { in: ids } } })) === ids.length, 60_000);
     },
     publishItem: async (m) => {
       await (await as('catalog')).pub.publish(m);
-      await waitFor(async () => (await svc.ctx.prisma.item.findUnique({ where: { code: m.payload.code } }))?.version === m.payload.version);
+      await waitFor(async () => (await svc.ctx.prisma.item.findUnique({ where: { code: m.payload.code } }))?.version === m.payload.version, 60_000);
     },
     close: async () => { for (const { nc } of conns.values()) await nc.close(); await svc.stop(); await env.cleanup(); },
   };

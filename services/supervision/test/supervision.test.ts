@@ -13,7 +13,8 @@ afterAll(async () => { await h?.close(); }, 30_000);
 const rows = (ids: string[]) => waitFor(async () => {
   const r = await h.svc.ctx.prisma.processEvent.findMany({ where: { messageId: { in: ids } } });
   return r.length === ids.length && new Map(r.map((x) => [x.messageId, x]));
-});
+  // In CI this runs beside whole-platform suites on two cores (30 events took over 10 s at load 20).
+}, 60_000);
 const get = (url: string) => h.svc.app.inject({ method: 'GET', url, headers: supervisor });
 const minutes = (base: Date, n: number) => new Date(base.getTime() + n * 60_000);
 
