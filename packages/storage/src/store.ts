@@ -376,9 +376,8 @@ export function createObjectStore(cfg: ObjectStoreConfig): ObjectStore {
  * it, as it waits for Postgres and NATS, instead of exiting (a catalog restart failed on one 5-s
  * timeout at load 19). Anything but unavailability (credentials refused, ...) fails at once.
  */
-export async function ensureBucketPatiently(store: ObjectStore, opts: { withinMs?: number; logger?: Logger; sleep?: (ms: number) => Promise<void> } = {}): Promise<void> {
+export async function ensureBucketPatiently(store: ObjectStore, opts: { withinMs?: number; logger?: Logger } = {}): Promise<void> {
   const deadline = Date.now() + (opts.withinMs ?? 60_000);
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt++) {
     try {
       await store.ensureBucket();
@@ -386,7 +385,7 @@ export async function ensureBucketPatiently(store: ObjectStore, opts: { withinMs
     } catch (err) {
       if (!(err instanceof StorageUnavailableError) || Date.now() >= deadline) throw err;
       opts.logger?.warn({ bucket: store.bucket, attempt, reason: err.reason }, 'object store not available yet: retrying');
-      await sleep(Math.min(500 * attempt, 3000));
+      await new Promise<void>((r) => setTimeout(r, Math.min(500 * attempt, 3000)));
     }
   }
 }
