@@ -1,3 +1,5 @@
+import { waitFor } from '@hall/testkit';
+
 /** Small HTTP helpers for end-to-end tests: JSON calls with a token, and polling until a condition holds. */
 export interface Res<T = any> { status: number; body: T; headers: Headers }
 
@@ -20,17 +22,9 @@ export async function login(identityUrl: string, username: string, password = 'H
   return r.body.accessToken as string;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** Polls until `fn` holds: the testkit's `waitFor`, budget scaled by the machine's load, named by `what`. */
+export function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  return waitFor(fn, { what, timeoutMs, everyMs });
 }
 
 /** A real 1×1 PNG, so content sniffing sees an image. */

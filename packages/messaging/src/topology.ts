@@ -256,6 +256,11 @@ export interface RenderNatsServerConfigOptions {
   serverVersion?: string;
   /** Server name shown in monitoring and logs. */
   serverName?: string;
+  /**
+   * Seconds a client has to send CONNECT after the server's INFO (nats-server's default is 2).
+   * Tests and the local launcher give a loaded machine more; deployments keep the default.
+   */
+  authTimeoutSeconds?: number;
 }
 
 /** JSON strings are valid NATS config strings, and quoting every value avoids parser surprises with `$`. */
@@ -288,6 +293,7 @@ export function renderNatsServerConfig(opts: RenderNatsServerConfigOptions): str
   }
   lines.push('}');
   lines.push('authorization {');
+  if (opts.authTimeoutSeconds !== undefined) lines.push(`  timeout: ${opts.authTimeoutSeconds}`);
   lines.push('  users: [');
   for (const u of topo.users) {
     const pass = opts.passwords[u.name];

@@ -8,5 +8,5 @@ export { createTestDatabase, startPostgresContainerOrLocal, pgAdminUrl, DEFAULT_
 export { startNatsZone, natsServerVersion, NATS_SERVER_BIN, type NatsZoneServer, type StartNatsZoneOptions } from './nats.js';
 export { startS3, type S3Server, type StartS3Options } from './s3.js';
 export { liveChildren } from './processes.js';
-export { waitFor, startOrCleanup } from './wait.js';
+export { waitFor, startOrCleanup, budget, slowdown, DEFAULT_WAIT_MS, type WaitOptions } from './wait.js';
 export { startTcpProxy, type TcpProxy } from './proxy.js';

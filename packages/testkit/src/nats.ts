@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createLogger } from '@hall/logging';
 import { connectNats, generatePasswords, provisionStreams, renderNatsServerConfig, zoneUsers, type Zone } from '@hall/messaging';
 import { freePort, waitForPort } from './net.js';
+import { budget } from './budget.js';
 import { trackChild, trackDir, untrackDir, waitForExit } from './processes.js';
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
@@ -39,8 +40,15 @@ export interface StartNatsZoneOptions {
   syncAlways?: boolean;
   /** Keep the store directory on stop() (the config directory is always removed). */
   keepStore?: boolean;
-  /** Millisecond budget for start-up and provisioning (default 15 s). */
+  /** Millisecond budget for start-up and provisioning (default 15 s, scaled by the machine's load). */
   startTimeoutMs?: number;
+  /**
+   * Seconds a client may take to authenticate (default 60). nats-server's own default of 2 s is
+   * shorter than a Node process starved of CPU needs to answer INFO with CONNECT: at load 40 on
+   * two cores that was the "Authentication Timeout" of many test files. Passwords are plain in a
+   * mode-0600 config; there is no bcrypt to pay for on any path.
+   */
+  authTimeoutSeconds?: number;
 }
 
 let cachedVersion: string | undefined;
@@ -83,11 +91,11 @@ export async function startNatsZone(opts: StartNatsZoneOptions): Promise<NatsZon
   const confFile = join(confDir, 'nats-server.conf');
   await writeFile(
     confFile,
-    renderNatsServerConfig({ zone: opts.zone, host, port, storeDir, passwords, syncAlways: opts.syncAlways, serverVersion: natsServerVersion() }),
+    renderNatsServerConfig({ zone: opts.zone, host, port, storeDir, passwords, syncAlways: opts.syncAlways, serverVersion: natsServerVersion(), authTimeoutSeconds: opts.authTimeoutSeconds ?? 60 }),
     { mode: 0o600 },
   );
   const url = `nats://${host}:${port}`;
-  const timeoutMs = opts.startTimeoutMs ?? 15_000;
+  const timeoutMs = budget(opts.startTimeoutMs ?? 15_000);
 
   let child: ChildProcess | undefined;
   let log = '';
