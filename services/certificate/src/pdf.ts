@@ -3,8 +3,12 @@
  * template lists them, issuer, validity, signature fingerprint, and a QR code with the portal's
  * verification address. Chinese text needs a CJK font: CERTIFICATE_CJK_FONT, else the first of the
  * usual Debian locations (fonts-noto-cjk, which scripts/setup.sh installs, or fonts-wqy-*).
+ *
+ * The QR code is drawn as vector squares rather than embedded as a PNG: encoding a PNG (pngjs tries
+ * five row filters per row) and decoding it again inside pdfkit cost more than the rest of the
+ * document, and a vector code stays sharp at any print size.
  */
-import { renderPdf } from '@hall/pdf';
+import { renderPdf, type PdfDoc } from '@hall/pdf';
 import QRCode from 'qrcode';
 
 export { NoCjkFontError, findCjkFont } from '@hall/pdf';
@@ -26,8 +30,34 @@ export interface PdfContent {
 }
 
 const day = (iso: string) => iso.slice(0, 10);
+
+/** Quiet zone around the code, in modules (what the PNG had). */
+const QR_MARGIN = 2;
+
+/**
+ * Draws the QR code of `text` as one filled path of dark squares (runs of a row merged) on a white
+ * square of `width` points, quiet zone included. One path, so a renderer leaves no seams between modules.
+ */
+function drawQr(doc: PdfDoc, text: string, x: number, y: number, width: number): void {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const n = modules.size;
+  const unit = width / (n + 2 * QR_MARGIN);
+  doc.save();
+  doc.rect(x, y, width, width).fill('#ffffff');
+  for (let row = 0; row < n; row++) {
+    let col = 0;
+    while (col < n) {
+      if (!modules.get(row, col)) { col++; continue; }
+      const start = col;
+      while (col < n && modules.get(row, col)) col++;
+      doc.rect(x + (QR_MARGIN + start) * unit, y + (QR_MARGIN + row) * unit, (col - start) * unit, unit);
+    }
+  }
+  doc.fill('#000000');
+  doc.restore();
+}
+
 export async function renderCertificatePdf(c: PdfContent): Promise<Buffer> {
-  const qr = await QRCode.toBuffer(c.verifyUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
   return renderPdf({ size: 'A4', margin: 56, info: { Title: `${c.typeName} ${c.id}`, Author: c.issuerName, Subject: '电子证照', Creator: '网上办事大厅 电子证照' } }, (doc) => {
   const width = doc.page.width - 112;
   doc.rect(40, 40, doc.page.width - 80, doc.page.height - 80).lineWidth(2).stroke('#a61b1b');
@@ -46,7 +76,7 @@ export async function renderCertificatePdf(c: PdfContent): Promise<Buffer> {
   row('有效期至', c.validUntil ? day(c.validUntil) : '长期');
   doc.moveDown(1);
   const qrY = Math.max(doc.y, 470);
-  doc.image(qr, 56, qrY, { width: 150, height: 150 });
+  drawQr(doc, c.verifyUrl, 56, qrY, 150);
   doc.fontSize(10).fillColor('#333').text('扫描二维码核验本证照的真实性与有效性', 220, qrY + 10, { width: width - 170 });
   doc.text(`核验地址：${c.verifyUrl}`, { width: width - 170 });
   doc.moveDown(0.5);
