@@ -2,7 +2,7 @@
  * @hall/pdf: PDF documents with Chinese text, for every service that renders one (certificates,
  * fee receipts). pdfkit does the layout; this package finds a CJK font (HALL_CJK_FONT or
  * CERTIFICATE_CJK_FONT as `file[#family]`, else the usual Debian locations of fonts-noto-cjk,
- * which scripts/setup.sh installs, or fonts-wqy-*), reads it once per process, and renders a
+ * which scripts/setup.sh installs, or fonts-wqy-*), reads and parses it once per process, and renders a
  * document to a Buffer with that font registered as `cjk`.
  */
 import fs from 'node:fs';
@@ -42,6 +42,18 @@ function fontBytes(file: string): Buffer {
   return b;
 }
 
+/**
+ * pdfkit parses the font for every document, and a parsed CJK font only gets fast once its tables
+ * (cmap, GSUB, CFF) have been decoded and its glyphs cached: that decoding was most of the cost of
+ * a certificate. pdfkit also takes an already parsed fontkit font (anything with `layout()`), so
+ * the first document's font is kept and handed to the following ones. Sharing it is safe: fontkit
+ * works synchronously and keeps no per-document state (the subset and the widths are pdfkit's, per
+ * document). pdfkit keeps the parsed font in a private field; if a later version moves it, every
+ * document parses the bytes again, as before.
+ */
+const parsedFonts = new Map<string, unknown>();
+type ParsedFontHolder = { _font?: { font?: { layout?: unknown } } };
+
 export type PdfDoc = InstanceType<typeof PDFDocument>;
 export type PdfOptions = ConstructorParameters<typeof PDFDocument>[0];
 
@@ -55,8 +67,15 @@ export async function renderPdf(options: PdfOptions, draw: (doc: PdfDoc) => void
   const chunks: Buffer[] = [];
   doc.on('data', (b: Buffer) => chunks.push(b));
   const done = new Promise<Buffer>((resolve, reject) => { doc.on('end', () => resolve(Buffer.concat(chunks))); doc.on('error', reject); });
-  doc.registerFont('cjk', fontBytes(font.file), font.family);
+  const fontKey = `${font.file}#${font.family ?? ''}`;
+  const parsed = parsedFonts.get(fontKey);
+  // The typings only list bytes and paths; pdfkit's font factory accepts a parsed font as well.
+  doc.registerFont('cjk', (parsed ?? fontBytes(font.file)) as Buffer, font.family);
   doc.font('cjk');
+  if (!parsed) {
+    const f = (doc as unknown as ParsedFontHolder)._font?.font;
+    if (typeof f?.layout === 'function') parsedFonts.set(fontKey, f);
+  }
   await draw(doc);
   doc.end();
   return done;
