@@ -51,6 +51,8 @@ export const SupervisionConfig = extendConfig({
   /** The province's endpoint for the exchange table's rows; without it rows wait in the table (the province may pull them). */
   PROVINCE_EXPORT_URL: Type.Optional(Type.String({ minLength: 1 })),
   EXPORT_INTERVAL_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /** How often unanswered complaints are checked against their deadline. */
+  COMPLAINT_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 1000 }),
   NOTIFY_MAILBOX_DIR: Type.Optional(Type.String({ minLength: 1 })),
 });
 
@@ -320,8 +322,8 @@ export function createDefinition(opts: { clock?: () => Date } = {}): ServiceDefi
     async start(ctx) {
       const db = ctx.prisma;
       await followCalendar(ctx, 'supervision');
-      ctx.onStop(await startComplaints(ctx, clock)); // 投诉 (issue 13)
       const config = ctx.config;
+      ctx.onStop(await startComplaints(ctx, clock, config.COMPLAINT_SWEEP_INTERVAL_MS)); // 投诉 (issue 13)
       const sender = createMailboxSender(config.NOTIFY_MAILBOX_DIR ?? path.join(os.tmpdir(), 'hall-mailbox-supervision'));
       const notifications = createNotificationDispatcher({ db, sender, logger: ctx.logger });
       notifications.start();

@@ -25,7 +25,6 @@ type ComplaintRow = NonNullable<Awaited<ReturnType<Db['complaint']['findFirst']>
 /** 投诉答复时限: working days from filing to answer. */
 export const COMPLAINT_ANSWER_WORKING_DAYS = 10;
 export const UNASSIGNED = 'unassigned';
-const SWEEP_MS = 1000;
 
 /** The end (23:59:59.999 China time) of the working day `days` working days after `filedAt`. */
 export function complaintDueAt(filedAt: Date, days = COMPLAINT_ANSWER_WORKING_DAYS): Date {
@@ -170,8 +169,11 @@ export async function registerComplaintRoutes(app: HttpApp, ctx: ServiceContext<
   });
 }
 
-/** Consumes complaint.filed (its own durable on IN) and sweeps for overdue complaints on `clock`. */
-export async function startComplaints(ctx: ServiceContext<unknown, Db>, clock: () => Date): Promise<() => Promise<void>> {
+/**
+ * Consumes complaint.filed (its own durable on IN) and sweeps for overdue complaints on `clock`,
+ * every `sweepIntervalMs` (COMPLAINT_SWEEP_INTERVAL_MS).
+ */
+export async function startComplaints(ctx: ServiceContext<unknown, Db>, clock: () => Date, sweepIntervalMs: number): Promise<() => Promise<void>> {
   const db = ctx.prisma;
   const consumer = await consume({
     nc: ctx.nc, stream: 'IN', durable: 'supervision-complaints', filterSubjects: ['hall.in.complaint.filed'], logger: ctx.logger,
@@ -185,7 +187,7 @@ export async function startComplaints(ctx: ServiceContext<unknown, Db>, clock: (
       .then((n) => { if (n) { ctx.outbox.notify(); ctx.logger.warn({ count: n }, 'overdue complaints warned'); } })
       .catch((err) => ctx.logger.error({ err }, 'complaint sweep failed'))
       .finally(() => { running = false; });
-  }, SWEEP_MS);
+  }, sweepIntervalMs);
   timer.unref();
   return async () => { clearInterval(timer); await consumer.stop(); };
 }

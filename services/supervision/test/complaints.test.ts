@@ -21,7 +21,8 @@ let supervisor: string, handler: string, otherHandler: string;
 
 beforeAll(async () => {
   env = await createServiceEnv({ zone: 'extranet', natsUser: 'supervision' });
-  svc = (await startOrCleanup(env, () => startService(createDefinition({ clock: () => clock.now() }), { ...env.env, SCAN_INTERVAL_MS: '3600000' })) as unknown) as RunningService<unknown, Db>;
+  // Sweeps every 100 ms instead of every second: the overdue test waits for sweeps, not for time.
+  svc = (await startOrCleanup(env, () => startService(createDefinition({ clock: () => clock.now() }), { ...env.env, SCAN_INTERVAL_MS: '3600000', COMPLAINT_SWEEP_INTERVAL_MS: '100' })) as unknown) as RunningService<unknown, Db>;
   const u = env.nats.users['relay-in-receiver']!;
   relayIn = await connectNats({ servers: env.nats.url, user: u.user, pass: u.pass, name: 'test-relay-in', logger: createLogger({ service: 't', level: 'silent' }) });
   supervisor = env.token({ sub: randomUUID(), name: '监察员', roles: ['staff', 'supervisor'] });
@@ -40,6 +41,21 @@ async function file(filedAt: Date, extra: Record<string, unknown> = {}) {
   }));
   await waitFor(() => svc.ctx.prisma.complaint.findUnique({ where: { id: complaintId } }));
   return { complaintId, trackingCode };
+}
+/**
+ * Resolves once `n` more sweeps have run with the clock at `at`. Each round files a complaint against
+ * another department that is already overdue at `at` (filed 2026-11-26, due 2026-12-10) and waits for
+ * its warning: the sweep that raised it started after the complaint was stored, looked at every open
+ * complaint, and rounds are sequential, so `n` rounds are `n` distinct sweeps. What those sweeps would
+ * have done to the test's own complaint is done by then: a deterministic stand-in for sleeping
+ * "through several sweeps".
+ */
+async function sweepsAt(at: Date, n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    const marker = await file(new Date('2026-11-26T03:00:00Z'), { target: { kind: 'department', department: 'gy-zjj' } });
+    const w = await waitFor(() => svc.ctx.prisma.complaintWarning.findUnique({ where: { complaintId: marker.complaintId } }), { what: `sweep ${i} of ${n} at ${at.toISOString()} (its marker complaint's warning)` });
+    expect(w.raisedAt).toEqual(at);
+  }
 }
 const outbox = (type: string) => svc.ctx.prisma.$queryRawUnsafe<{ payload: any }[]>('SELECT payload FROM outbox WHERE type = $1 ORDER BY created_at, seq', type);
 
@@ -77,14 +93,17 @@ describe('complaints in supervision', () => {
     const { complaintId, trackingCode } = await file(filedAt);
     expect(complaintDueAt(filedAt).toISOString()).toBe('2026-12-11T15:59:59.999Z');
     // Just before the deadline: no warning, through several sweeps.
-    clock.set(new Date('2026-12-11T15:59:00Z'));
-    await new Promise((r) => setTimeout(r, 2500));
+    const before = new Date('2026-12-11T15:59:00Z');
+    clock.set(before);
+    await sweepsAt(before, 2);
     expect(await svc.ctx.prisma.complaintWarning.count({ where: { complaintId } })).toBe(0);
 
-    clock.set(new Date('2026-12-11T16:00:01Z'));
-    const warning = await waitFor(() => svc.ctx.prisma.complaintWarning.findUnique({ where: { complaintId } }));
+    const after = new Date('2026-12-11T16:00:01Z');
+    clock.set(after);
+    const warning = await waitFor(() => svc.ctx.prisma.complaintWarning.findUnique({ where: { complaintId } }), { what: 'the warning of the overdue complaint' });
     expect(warning).toMatchObject({ department: 'gy-wjw', level: 'red' });
-    await new Promise((r) => setTimeout(r, 2500));
+    // Later sweeps leave it at one warning and one message.
+    await sweepsAt(after, 2);
     const raised = (await outbox('supervision.complaint.overdue')).filter((m) => m.payload.payload.complaintId === complaintId);
     expect(raised).toHaveLength(1);
     expect(raised[0]!.payload.payload).toMatchObject({ trackingCode, department: 'gy-wjw', workingDaysLimit: 10 });
