@@ -1,4 +1,4 @@
-import { waitFor } from '@hall/testkit';
+import { startNatsZone, startOrCleanup, waitFor } from '@hall/testkit';
 /** Boots the real supervision service (app.ts) on real Postgres and the extranet NATS server; events are published as the zone's real producers. */
 import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@hall/service';
@@ -30,9 +30,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts supervision; the periodic deadline scan is off unless a test sets SCAN_INTERVAL_MS (tests scan at chosen instants). */
-export async function startSupervision(opts: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<Harness> {
-  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'supervision' });
+/**
+ * Starts supervision; the periodic deadline scan is off unless a test sets SCAN_INTERVAL_MS (tests
+ * scan at chosen instants). `ownNats`: a NATS server of its own, for a second supervision in the
+ * same file: two instances on one server would share the durable consumers and take each other's
+ * messages.
+ */
+export async function startSupervision(opts: { clock?: () => Date; env?: Record<string, string>; ownNats?: boolean } = {}): Promise<Harness> {
+  const nats = opts.ownNats ? await startNatsZone({ zone: 'extranet' }) : undefined;
+  const env = await startOrCleanup({ cleanup: async () => { await nats?.stop(); } }, () => createServiceEnv({ zone: 'extranet', natsUser: 'supervision', ...(nats ? { nats } : {}) }));
   const svc = (await startService(createDefinition({ clock: opts.clock }), { ...env.env, SCAN_INTERVAL_MS: '3600000', ...opts.env })) as unknown as RunningService<unknown, Db>;
   const conns = new Map<string, { nc: NatsConnection; pub: Publisher }>();
   const as = async (user: string) => {
@@ -66,7 +72,7 @@ export async function startSupervision(opts: { clock?: () => Date; env?: Record<
       await (await as('catalog')).pub.publish(m);
       await waitFor(async () => (await svc.ctx.prisma.item.findUnique({ where: { code: m.payload.code } }))?.version === m.payload.version, 60_000);
     },
-    close: async () => { for (const { nc } of conns.values()) await nc.close(); await svc.stop(); await env.cleanup(); },
+    close: async () => { for (const { nc } of conns.values()) await nc.close(); await svc.stop(); await env.cleanup(); await nats?.stop(); },
   };
 }
 

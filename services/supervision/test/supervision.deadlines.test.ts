@@ -144,19 +144,36 @@ describe('deadline monitoring', () => {
 });
 
 describe('periodic scanner', () => {
+  /**
+   * Resolves once the scanner has finished a whole scan that listed every case stored before this
+   * call. Two marker cases, long overdue at `at`, are sent one after the other, each waited for until
+   * its red card (raised at `at`): the scan that warned the first listed the cases stored before it;
+   * the second marker came after that warning, so its scan started later, and scans never overlap.
+   * A deterministic stand-in for sleeping through a few scan intervals.
+   */
+  async function wholeScanAt(own: Harness, at: Date): Promise<void> {
+    for (const i of [1, 2]) {
+      const marker = newCaseNumber();
+      await own.send(...caseFlow(marker, [['receive', 'received', cst('2026-09-01 09:00')], ['accept', 'accepted', cst('2026-09-01 09:30')]], { itemCode: 'DL-5' }));
+      const red = await waitFor(() => own.svc.ctx.prisma.warning.findFirst({ where: { caseNumber: marker, level: 'red' } }), { what: `the periodic scan's red card for marker case ${i}` });
+      expect(red.raisedAt).toEqual(at);
+    }
+  }
+
   it('should scan by itself on the injected clock', async () => {
     let now = cst('2026-10-13 09:00');
-    const own = await startSupervision({ clock: () => now, env: { SCAN_INTERVAL_MS: '200' } });
+    // A NATS server of its own: the file's other supervision instance (h) would share its consumers.
+    const own = await startSupervision({ clock: () => now, env: { SCAN_INTERVAL_MS: '100' }, ownNats: true });
     try {
       await own.publishItem(itemPublished('DL-5', { promisedDays: 5 }));
       const n = newCaseNumber();
       await own.send(...caseFlow(n, [['receive', 'received', cst('2026-10-12 09:00')], ['accept', 'accepted', cst('2026-10-12 09:30')]], { itemCode: 'DL-5' }));
-      await new Promise((r) => setTimeout(r, 600));
+      await wholeScanAt(own, now);
       expect(await own.svc.ctx.prisma.warning.count({ where: { caseNumber: n } })).toBe(0); // 1 of 5 used
       now = cst('2026-10-19 09:00'); // 5 used, yellow; on the 20th it turns red
-      await waitFor(async () => (await own.svc.ctx.prisma.warning.count({ where: { caseNumber: n, level: 'yellow' } })) === 1);
+      await waitFor(async () => (await own.svc.ctx.prisma.warning.count({ where: { caseNumber: n, level: 'yellow' } })) === 1, { what: 'the yellow card of the case on 19 October' });
       now = cst('2026-10-20 09:00');
-      await waitFor(async () => (await own.svc.ctx.prisma.warning.count({ where: { caseNumber: n, level: 'red' } })) === 1);
+      await waitFor(async () => (await own.svc.ctx.prisma.warning.count({ where: { caseNumber: n, level: 'red' } })) === 1, { what: 'the red card of the case on 20 October' });
       expect((await own.svc.ctx.prisma.warning.findFirst({ where: { caseNumber: n, level: 'red' } }))!.raisedAt).toEqual(cst('2026-10-20 09:00'));
     } finally { await own.close(); }
   }, 60_000);
