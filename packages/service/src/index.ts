@@ -16,6 +16,7 @@ import { connectNats, createPublisher, createOutboxPublisher } from '@hall/messa
 import { createObjectStore, ensureBucketPatiently, type ObjectStore } from '@hall/storage';
 import type { Zone } from '@hall/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createClock, type Clock } from './clock.js';
 
 export * from './config.js';
 
@@ -31,6 +32,11 @@ export interface ServiceContext<C, P> {
   publisher: ReturnType<typeof createPublisher>;
   outbox: ReturnType<typeof createOutboxPublisher>;
   store?: ObjectStore;
+  /**
+   * The service's clock (clock.ts): time-dependent decisions (a lock's cool-down, a deadline) read it
+   * instead of `new Date()`, so a test can set or advance it on the running service instead of waiting.
+   */
+  clock: Clock;
   /** Adds a check to /ready (e.g. a relay half that is standby is alive but not ready for traffic). */
   addReadiness(name: string, check: () => Promise<unknown>): void;
   /** Extra work to undo on stop (consumers, timers), run in reverse order before the connections close. */
@@ -94,7 +100,7 @@ export async function startService<S extends TObject, P extends Prismaish>(
   }
 
   const ctx: ServiceContext<Static<S>, P> = {
-    name: def.name, zone: config.ZONE, config, logger, prisma, nc, publisher, outbox, store,
+    name: def.name, zone: config.ZONE, config, logger, prisma, nc, publisher, outbox, store, clock: createClock(),
     onStop: (fn) => { stops.push(fn); },
     addReadiness: (name, check) => { readiness[name] = check; },
   };

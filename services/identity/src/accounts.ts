@@ -12,11 +12,12 @@ export function accountRepository(db: Db) {
     findByUsername: (realm: string, username: string) => db.account.findUnique({ where: { realm_username: { realm, username } } }),
     findById: (id: string) => db.account.findUnique({ where: { id } }),
     findByIdNumberHash: (realm: string, idNumberHash: string) => db.account.findFirst({ where: { realm, idNumberHash } }),
-    async recordFailure(id: string, threshold: number, lockMinutes: number): Promise<{ locked: boolean }> {
+    /** Counts a failed login; the `threshold`-th locks the account for `lockMinutes` from `now`. */
+    async recordFailure(id: string, threshold: number, lockMinutes: number, now: Date): Promise<{ locked: boolean }> {
       return db.$transaction(async (tx) => {
         const acc = await tx.account.update({ where: { id }, data: { failedLogins: { increment: 1 } } });
         if (acc.failedLogins >= threshold) {
-          await tx.account.update({ where: { id }, data: { lockedUntil: new Date(Date.now() + lockMinutes * 60_000), failedLogins: 0 } });
+          await tx.account.update({ where: { id }, data: { lockedUntil: new Date(now.getTime() + lockMinutes * 60_000), failedLogins: 0 } });
           await audit(tx, { actor: 'system', action: 'account.locked', target: id, detail: { reason: 'failed_logins', threshold } });
           return { locked: true };
         }

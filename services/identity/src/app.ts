@@ -101,7 +101,7 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
     }
 
     const d: IdentityDeps = {
-      app, config, db, dataKey, keystore, notifications,
+      app, config, db, dataKey, keystore, notifications, clock: ctx.clock,
       accounts: accountRepository(db),
       refreshTokens: refreshTokenRepository(db, config.REFRESH_TOKEN_TTL_SECONDS),
       parties: partyRepository(db),

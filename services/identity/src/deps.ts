@@ -15,6 +15,7 @@ import type { DataKey } from './secrets.js';
 import type { IdentityConfigType } from './app.js';
 import type { Db } from './db.js';
 import type { NotificationDispatcher } from '@hall/notify';
+import type { Clock } from '@hall/service';
 
 export interface IdentityDeps {
   app: HttpApp;
@@ -29,6 +30,8 @@ export interface IdentityDeps {
   dataKey: DataKey;
   notifications: NotificationDispatcher;
   limits: { loginUser: RateLimiter; loginIp: RateLimiter; reset: RateLimiter; resetIp: RateLimiter; client: RateLimiter };
+  /** The service's clock (ServiceContext.clock): the login lock's cool-down is measured on it. */
+  clock: Clock;
 }
 
 export const PrincipalView = Type.Object({

@@ -44,12 +44,13 @@ export async function sessionRoutes(d: IdentityDeps): Promise<void> {
     // locked or disabled account as for a wrong password.
     const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
     if (!account) throw Problems.unauthorized('invalid_credentials', '用户名或密码错误');
-    if (account.lockedUntil && account.lockedUntil > new Date()) {
+    const now = d.clock.now();
+    if (account.lockedUntil && account.lockedUntil > now) {
       // Locked stays locked until the cool-down ends, even for the right password.
       throw new ProblemError(423, 'account_locked', '账号已锁定，请稍后再试', { extra: { lockedUntil: account.lockedUntil.toISOString() } });
     }
     if (!passwordOk) {
-      const { locked } = await accounts.recordFailure(account.id, config.LOGIN_LOCK_THRESHOLD, config.LOGIN_LOCK_MINUTES);
+      const { locked } = await accounts.recordFailure(account.id, config.LOGIN_LOCK_THRESHOLD, config.LOGIN_LOCK_MINUTES, now);
       req.log.warn({ accountId: account.id, locked }, 'login failed');
       throw Problems.unauthorized('invalid_credentials', '用户名或密码错误');
     }
