@@ -4,7 +4,7 @@
  * stopped and removed afterwards.
  */
 export { freePort, canConnect, waitForPort, dockerAvailable } from './net.js';
-export { createTestDatabase, startPostgresContainerOrLocal, pgAdminUrl, DEFAULT_PG_ADMIN_URL, type TestDatabase, type TestPostgres } from './postgres.js';
+export { createTestDatabase, startPostgresContainerOrLocal, pgAdminUrl, checkPostgres, DEFAULT_PG_ADMIN_URL, type TestDatabase, type TestPostgres } from './postgres.js';
 export { startNatsZone, natsServerVersion, NATS_SERVER_BIN, type NatsZoneServer, type StartNatsZoneOptions } from './nats.js';
 export { startS3, type S3Server, type StartS3Options } from './s3.js';
 export { liveChildren } from './processes.js';

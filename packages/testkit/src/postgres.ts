@@ -80,3 +80,17 @@ export async function startPostgresContainerOrLocal(opts: { prefix?: string } = 
   const db = await createTestDatabase(opts);
   return { url: db.url, kind: 'local', stop: () => db.drop() };
 }
+
+/**
+ * Checked once per run (jest's globalSetup): the Postgres server the tests create their databases
+ * on answers, so that a stopped server fails the run at once with one message instead of every
+ * file timing out.
+ */
+export async function checkPostgres(adminUrl: string = pgAdminUrl()): Promise<void> {
+  try {
+    await withAdmin(adminUrl, (c) => c.query('SELECT 1'));
+  } catch (err) {
+    const safe = adminUrl.replace(/\/\/[^@/]*@/, '//…@');
+    throw new Error(`the tests need a Postgres server at ${safe} (set PG_ADMIN_URL for another): ${(err as Error).message}`);
+  }
+}

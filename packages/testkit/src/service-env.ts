@@ -11,6 +11,7 @@ import { generateSigningKey, createTokenSigner, type Principal } from '@hall/aut
 import { createTestDatabase } from './index.js';
 import { startNatsZone, type NatsZoneServer } from './index.js';
 import { startS3, type S3Server } from './index.js';
+import { sharedNats, sharedS3 } from './shared-infra.js';
 
 export const TEST_ISSUER = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' } as const;
 export const TEST_AUDIENCE = { internet: 'hall-internet', extranet: 'hall-extranet' } as const;
@@ -32,12 +33,21 @@ export async function createServiceEnv(opts: {
   objectStore?: boolean;
   nats?: NatsZoneServer;
   env?: Record<string, string>;
+  /**
+   * Start a NATS server and object store for this environment alone instead of using the run's
+   * shared ones (shared-infra.ts): for tests that kill or restart them.
+   */
+  own?: boolean;
 }): Promise<ServiceEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-svc-'));
   const db = await createTestDatabase({ prefix: opts.natsUser.replace(/[^a-z]/g, '') });
-  const ownNats = !opts.nats;
-  const nats = opts.nats ?? (await startNatsZone({ zone: opts.zone }));
-  const s3 = opts.objectStore ? await startS3({ buckets: ['hall-materials'] }) : undefined;
+  const shared = !opts.own && !opts.nats ? await sharedNats(opts.zone) : undefined;
+  const ownNats = !opts.nats && !shared;
+  const nats = opts.nats ?? shared ?? (await startNatsZone({ zone: opts.zone }));
+  // A bucket of its own on the worker's shared store, or a store of its own.
+  const sharedStore = opts.objectStore && !opts.own ? sharedS3(opts.zone) : undefined;
+  const bucket = sharedStore?.bucket ?? 'hall-materials';
+  const s3 = opts.objectStore ? (sharedStore?.server ?? (await startS3({ buckets: [bucket] }))) : undefined;
   const key = generateSigningKey('EdDSA');
   const keyFile = path.join(dir, 'signing.json');
   fs.writeFileSync(keyFile, JSON.stringify(key));
@@ -50,7 +60,7 @@ export async function createServiceEnv(opts: {
     ZONE: opts.zone, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url, NATS_URL: nats.url, NATS_USER: creds.user, NATS_PASS: creds.pass,
     AUTH_PUBLIC_KEYS_FILE: publicFile, AUTH_ISSUER: TEST_ISSUER[opts.zone], AUTH_AUDIENCE: TEST_AUDIENCE[opts.zone], AUTH_SIGNING_KEY_FILE: keyFile,
-    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: 'hall-materials' } : {}),
+    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: bucket } : {}),
     ...opts.env,
   };
   const realm = opts.zone === 'internet' ? 'public' : 'staff';

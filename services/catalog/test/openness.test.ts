@@ -29,7 +29,7 @@ beforeAll(async () => {
   ]);
   storeX = createObjectStore({ endpoint: s3x.endpoint, accessKey: s3x.accessKey, secretKey: s3x.secretKey, bucket: 'hall-materials' });
   const i = decl.env.s3!;
-  storeI = createObjectStore({ endpoint: i.endpoint, accessKey: i.accessKey, secretKey: i.secretKey, bucket: 'hall-materials' });
+  storeI = createObjectStore({ endpoint: i.endpoint, accessKey: i.accessKey, secretKey: i.secretKey, bucket: decl.env.env.S3_BUCKET! });
   editor = cat.env.token({ sub: randomUUID(), name: '公开编辑', roles: ['staff', 'openness_editor'] });
   clerk = cat.env.token({ sub: randomUUID(), name: '窗口人员', roles: ['staff'] });
   const creds = decl.env.nats.users['relay-out-receiver']!;

@@ -19,8 +19,9 @@ export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAA
 
 export interface Harness { svc: RunningService<unknown, Db>; env: ServiceEnv; url: string; publishOutbound(type: 'catalog.item.published' | 'case.status.changed' | 'certificate.notice' | 'consultation.answered', payload: unknown, id?: string): Promise<void>; close(): Promise<void> }
 
-export async function startDeclaration(extraEnv: Record<string, string> = {}): Promise<Harness> {
-  const env = await createServiceEnv({ zone: 'internet', natsUser: 'declaration', objectStore: true, env: extraEnv });
+/** `own`: a NATS server and object store of its own, for tests that stop them (see createServiceEnv). */
+export async function startDeclaration(extraEnv: Record<string, string> = {}, opts: { own?: boolean } = {}): Promise<Harness> {
+  const env = await createServiceEnv({ zone: 'internet', natsUser: 'declaration', objectStore: true, env: extraEnv, own: opts.own });
   const svc = (await startService(definition, env.env)) as unknown as RunningService<unknown, Db>;
   // The outbound lane's receiver is the only writer of hall.out.* in the internet zone: act as it.
   const creds = env.nats.users['relay-out-receiver']!;

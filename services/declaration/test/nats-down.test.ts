@@ -11,7 +11,7 @@ import { startDeclaration, ITEM, PNG, waitFor, type Harness } from './helpers.js
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startDeclaration();
+  h = await startDeclaration({}, { own: true }); // this test stops the server
   await h.publishOutbound('catalog.item.published', ITEM);
   await waitFor(async () => (await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` })).statusCode === 200);
 }, 60_000);

@@ -10,7 +10,7 @@ let token: string;
 const accountId = randomUUID();
 
 beforeAll(async () => {
-  h = await startDeclaration();
+  h = await startDeclaration({}, { own: true }); // this test stops the server
   token = h.env.token({ sub: accountId, name: '周梦婕', roles: ['applicant'] });
   await h.publishOutbound('catalog.item.published', ITEM);
   await waitFor(async () => (await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` })).statusCode === 200);
