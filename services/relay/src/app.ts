@@ -32,6 +32,8 @@ export const RelayConfig = extendConfigWithS3({
   LANE_ROLE: Type.Union([Type.Literal('sender'), Type.Literal('receiver')], { default: 'receiver' }),
   /** Active/standby: a half runs only while it holds the lane lease in its database (lease.ts). */
   LANE_LEASE: Type.Boolean({ default: true }),
+  /** How often a standby asks for the lease: a take-over starts at most this long after the active process died. */
+  LANE_LEASE_POLL_MS: Vars.int(500, 10),
   /** udp receiver: where to listen (host:port). */
   LANE_UDP_BIND: Type.Optional(HostPort),
   /** udp sender: where the datagrams go (host:port), the receiver or the diode in front of it. */
@@ -45,6 +47,8 @@ export const RelayConfig = extendConfigWithS3({
   LANE_MANIFEST_MS: Vars.int(1000, 10),
   LANE_REPORT_MS: Vars.int(1000, 10),
   LANE_RESEND_AFTER_MS: Vars.int(1500, 10),
+  /** udp receiver: an incomplete record (a parity group lost two chunks) is given up after this long, and only then reported missing. */
+  LANE_PARTIAL_TIMEOUT_MS: Vars.int(5000, 100),
   SOURCE_NATS_URL: Type.Optional(Vars.url()),
   SOURCE_NATS_USER: Type.Optional(Type.String({ minLength: 1 })),
   SOURCE_NATS_PASS: Type.Optional(Vars.secret()),
@@ -116,7 +120,7 @@ export const definition: ServiceDefinition<typeof RelayConfig, Db> = {
     const lane = LANES[c.LANE];
     if (!c.LANE_LEASE) return runHalf(ctx);
     // A standby of this half (same config) waits here, not ready, until the active one dies.
-    const lease = takeLaneLease({ databaseUrl: c.DATABASE_URL, key: `relay:${lane.name}:${c.LANE_TRANSPORT === 'bridge' ? 'bridge' : c.LANE_ROLE}`, logger: ctx.logger });
+    const lease = takeLaneLease({ databaseUrl: c.DATABASE_URL, key: `relay:${lane.name}:${c.LANE_TRANSPORT === 'bridge' ? 'bridge' : c.LANE_ROLE}`, logger: ctx.logger, pollMs: c.LANE_LEASE_POLL_MS });
     ctx.addReadiness('laneLease', async () => { if (!lease.isActive()) throw new Error('standby: another process holds the lane lease'); });
     ctx.onStop(() => lease.release());
     lease.acquired.then(() => runHalf(ctx)).catch((err: unknown) => {
@@ -156,7 +160,7 @@ async function runHalf(ctx: Parameters<NonNullable<typeof definition.start>>[0])
       const b = hostPort(c.LANE_UDP_BIND);
       const receiver = await startUdpReceiver({
         lane, db: ctx.prisma, publisher: ctx.publisher, store: ctx.store!, notifyOutbox: () => ctx.outbox.notify(), logger: ctx.logger, metrics,
-        opts: { ...framing, bindHost: b.host, bindPort: b.port, reportMs: c.LANE_REPORT_MS, graceMs: Math.max(300, c.LANE_HEARTBEAT_MS * 2), partialTimeoutMs: 5000, maxQueuedBytes: 256 * 1024 * 1024, batchSize: 256 },
+        opts: { ...framing, bindHost: b.host, bindPort: b.port, reportMs: c.LANE_REPORT_MS, graceMs: Math.max(300, c.LANE_HEARTBEAT_MS * 2), partialTimeoutMs: c.LANE_PARTIAL_TIMEOUT_MS, maxQueuedBytes: 256 * 1024 * 1024, batchSize: 256 },
       });
       handles.receiver = receiver;
       ctx.onStop(() => receiver.stop());
