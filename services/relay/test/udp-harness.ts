@@ -3,6 +3,11 @@
  * src/server.ts`) with only its own zone's environment, exactly as the platform launches them:
  * a NATS server, an S3 endpoint per zone, a database per half, and a lossy proxy on loopback in
  * front of each receiver. Halves can be SIGKILLed and started again on the same ports.
+ *
+ * Cost: every start of a half is a fresh `node --import tsx` process, 2–3 s of CPU before it is
+ * ready (module loading and the Prisma client; most of a file's set-up time on a 2-core machine).
+ * Everything else is prepared in parallel, and the lane's timers are shortened for loopback
+ * (TEST_TIMINGS).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +18,7 @@ import { createLogger } from '@hall/logging';
 import { connectNats, type NatsConnection } from '@hall/messaging';
 import { createObjectStore, type ObjectStore } from '@hall/storage';
 import { createTestDatabase, freePort, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
-import { waitForExit } from '@hall/testkit/processes';
+import { trackChild, waitForExit } from '@hall/testkit/processes';
 import { createPrisma, type Db } from '../src/db.js';
 import { LANES, type LaneName } from '../src/lanes.js';
 import { streamAdmin, type StreamAdmin } from './helpers.js';
@@ -60,8 +65,16 @@ export interface UdpLanesOptions {
   halves?: HalfName[];
 }
 
-/** Fast timings for tests: the defaults are tuned for real links, these for loopback and short runs. */
-export const TEST_TIMINGS = { LANE_HEARTBEAT_MS: '100', LANE_MANIFEST_MS: '300', LANE_REPORT_MS: '300', LANE_RESEND_AFTER_MS: '700', LANE_UDP_RATE_BYTES: String(24 * 1024 * 1024) };
+/**
+ * Fast timings for tests: the defaults are tuned for real links, these for loopback and short runs
+ * (the variables are described in src/app.ts and docs/relay.md). A standby asks for the lease every
+ * 100 ms instead of 500; an incomplete record (two chunks of a parity group lost) is given up and
+ * reported missing after 1 s instead of 5, so the tail of a lossy stream does not sit out 5 s.
+ */
+export const TEST_TIMINGS = {
+  LANE_HEARTBEAT_MS: '100', LANE_MANIFEST_MS: '300', LANE_REPORT_MS: '300', LANE_RESEND_AFTER_MS: '700', LANE_UDP_RATE_BYTES: String(24 * 1024 * 1024),
+  LANE_LEASE_POLL_MS: '100', LANE_PARTIAL_TIMEOUT_MS: '1000',
+};
 
 export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLanes> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-udp-lanes-'));
@@ -74,16 +87,26 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     open.push(nc);
     return nc;
   };
-  for (const zone of ['internet', 'extranet'] as const) {
-    const [nats, s3] = await Promise.all([startNatsZone({ zone }), startS3({ buckets: ['hall-materials'] })]);
-    const store = createObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'hall-materials', logger });
-    zones[zone] = { nats, s3, store, admin: streamAdmin(await connectTo(nats, 'provisioner')) };
-  }
-  const receiverPorts = { inbound: await freeUdpPort(), outbound: await freeUdpPort() };
+  // Servers, UDP ports, proxies and the four databases do not depend on one another: all at once.
+  const receiverPorts = {} as Record<LaneName, number>;
   const proxies = {} as Record<LaneName, LossyProxy>;
-  for (const lane of ['inbound', 'outbound'] as const) {
-    proxies[lane] = await startLossyProxy({ targetPort: receiverPorts[lane], ...opts.loss, seed: (opts.seed ?? 42) + (lane === 'inbound' ? 0 : 1) });
-  }
+  const databases = {} as Record<HalfName, TestDatabase>;
+  await Promise.all([
+    ...(['internet', 'extranet'] as const).map(async (zone) => {
+      const [nats, s3] = await Promise.all([startNatsZone({ zone }), startS3({ buckets: ['hall-materials'] })]);
+      const store = createObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'hall-materials', logger });
+      zones[zone] = { nats, s3, store, admin: streamAdmin(await connectTo(nats, 'provisioner')) };
+    }),
+    ...(['inbound', 'outbound'] as const).map(async (lane) => {
+      receiverPorts[lane] = await freeUdpPort();
+      proxies[lane] = await startLossyProxy({ targetPort: receiverPorts[lane], ...opts.loss, seed: (opts.seed ?? 42) + (lane === 'inbound' ? 0 : 1) });
+    }),
+    ...HALVES.map(async (name) => {
+      const [laneName, role] = name.split('-') as [LaneName, 'sender' | 'receiver'];
+      databases[name] = await createTestDatabase({ prefix: `relay_${laneName}_${role}` });
+      dbs.push(databases[name]);
+    }),
+  ]);
 
   const halves = {} as Record<HalfName, Half>;
   for (const name of HALVES) {
@@ -91,8 +114,7 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     const lane = LANES[laneName];
     const zone = role === 'sender' ? lane.source : lane.destination;
     const { nats, s3 } = zones[zone];
-    const db = await createTestDatabase({ prefix: `relay_${laneName}_${role}` });
-    dbs.push(db);
+    const db = databases[name];
     const env: Record<string, string> = {
       ZONE: zone, HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', NATS_URL: nats.url, NATS_USER: NATS_USER[name], NATS_PASS: nats.users[NATS_USER[name]]!.pass,
@@ -104,17 +126,34 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     halves[name] = { name, zone, env, url: `http://127.0.0.1:${env.PORT}`, child: null, logFile: path.join(dir, `${name}.log`), db: createPrisma(db.url, 2) };
   }
 
+  /** One `node --import tsx src/server.ts` with only PATH and the half's own variables: nothing of the other zone reaches it. */
+  const spawnHalf = (env: Record<string, string>, logFile: string) => {
+    const out = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    // Killed even if the test run dies before its teardown (a timed-out run must not leave halves eating CPU).
+    trackChild(child);
+    return child;
+  };
+  const exited = (what: string, child: ChildProcess, logFile: string) => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited ${child.exitCode ?? child.signalCode}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+  };
   const start = async (name: HalfName) => {
     const h = halves[name];
-    const out = fs.openSync(h.logFile, 'a');
-    // Only PATH and the half's own variables: nothing of the other zone reaches the process.
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...h.env }, stdio: ['ignore', out, out] });
-    fs.closeSync(out);
+    const child = spawnHalf(h.env, h.logFile);
     h.child = child;
     await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}:\n${fs.readFileSync(h.logFile, 'utf8').slice(-3000)}`);
+      exited(name, child, h.logFile);
       try { return (await fetch(`${h.url}/ready`)).status === 200; } catch { return false; }
-    }, 60_000, 100);
+    }, { what: `${name} ready (it holds the lane lease)`, timeoutMs: 60_000, everyMs: 50 });
+    // Ready means "holds the lease"; the receiver binds its UDP socket a moment later. Datagrams sent
+    // before that would be lost, and a lane without its opposite lane cannot have them re-sent.
+    if (name.endsWith('-receiver')) {
+      await waitFor(async () => {
+        exited(name, child, h.logFile);
+        return ((await (await fetch(`${h.url}/v1/lane`)).json()) as { udpPort?: number }).udpPort !== undefined;
+      }, { what: `${name} listening on its UDP port`, timeoutMs: 30_000, everyMs: 25 });
+    }
   };
   const kill = async (name: HalfName, signal: NodeJS.Signals = 'SIGKILL') => {
     const child = halves[name].child;
@@ -124,10 +163,11 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
   };
   const extra: ChildProcess[] = [];
   const stopAll = async () => {
-    await Promise.all(HALVES.map((n) => kill(n, 'SIGTERM')));
-    for (const c of extra) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); if (!(await waitForExit(c, 10_000))) c.kill('SIGKILL'); }
+    await Promise.all([
+      ...HALVES.map((n) => kill(n, 'SIGTERM')),
+      ...extra.map(async (c) => { if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); if (!(await waitForExit(c, 10_000))) c.kill('SIGKILL'); } }),
+    ]);
   };
-  process.once('exit', () => { for (const n of HALVES) halves[n]?.child?.kill('SIGKILL'); });
 
   try {
     await Promise.all((opts.halves ?? HALVES).map(start));
@@ -144,15 +184,13 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
       const h = halves[name];
       const port = await freePort();
       const logFile = `${h.logFile}.standby`;
-      const out = fs.openSync(logFile, 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...h.env, PORT: String(port) }, stdio: ['ignore', out, out] });
-      fs.closeSync(out);
+      const child = spawnHalf({ ...h.env, PORT: String(port) }, logFile);
       extra.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`standby ${name} exited ${child.exitCode}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+        exited(`standby ${name}`, child, logFile);
         try { return (await fetch(`${url}/health`)).status === 200; } catch { return false; }
-      }, 60_000, 100);
+      }, { what: `standby ${name} alive`, timeoutMs: 60_000, everyMs: 50 });
       return { url, child, logFile };
     },
     async metrics(name) {
@@ -171,10 +209,10 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     async close() {
       await stopAll();
       for (const nc of open) await nc.close().catch(() => undefined);
-      for (const name of HALVES) await halves[name].db.$disconnect();
-      for (const p of Object.values(proxies)) await p.close();
-      for (const z of Object.values(zones)) { z.store.close(); await z.nats.stop(); await z.s3.stop(); }
-      for (const db of dbs) await db.drop().catch(() => undefined);
+      await Promise.all(HALVES.map((name) => halves[name].db.$disconnect()));
+      await Promise.all(Object.values(proxies).map((p) => p.close()));
+      await Promise.all(Object.values(zones).map(async (z) => { z.store.close(); await Promise.all([z.nats.stop(), z.s3.stop()]); }));
+      await Promise.all(dbs.map((db) => db.drop().catch(() => undefined)));
       if (process.env.KEEP_LANE_LOGS) process.stdout.write(`lane logs kept in ${dir}\n`);
       else fs.rmSync(dir, { recursive: true, force: true });
     },
