@@ -98,17 +98,31 @@ describe('udp lane access', () => {
 
     // Watch every send-like system call of every thread of the receiver while traffic flows.
     const traceFile = `/tmp/relay-receiver-strace-${pid}.txt`;
+    fs.rmSync(traceFile, { force: true }); // no leftover of an earlier run may pass for this one's trace
     const strace = spawn('strace', ['-f', '-qq', '-e', 'trace=sendto,sendmsg,sendmmsg,write,writev', '-o', traceFile, '-p', String(pid)], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 500));
+    const traced = () => (fs.existsSync(traceFile) ? fs.readFileSync(traceFile, 'utf8') : '');
+    // Attached once the receiver's answer to a health check (a write on its HTTP socket) shows up in the trace.
+    await waitFor(async () => {
+      if (strace.exitCode !== null) throw new Error(`strace exited ${strace.exitCode}`);
+      await fetch(`${receiver.url}/health`);
+      return /\b(sendto|sendmsg|sendmmsg|write|writev)\(\d+/.test(traced());
+    }, { what: 'strace attached to the receiver (a traced write of its health-check answer)', timeoutMs: 10_000, everyMs: 50 });
     const files = await putMaterials(lanes.zones.internet.store, 20, (i) => 500 + i * 300);
     const pub = createPublisher(await lanes.connect('internet', 'declaration'));
     const sent: number[] = [];
     for (let i = 0; i < 100; i++) sent.push((await pub.publish(application([files[i % files.length]!.ref]))).seq);
-    await waitFor(async () => (await receiver.db.laneSequence.count({ where: { lane: 'inbound', seq: { lte: BigInt(sent[sent.length - 1]!) } } })) >= sent[sent.length - 1]!, 90_000, 100);
-    await new Promise((r) => setTimeout(r, 1000)); // a report or two as well
+    const last = sent[sent.length - 1]!;
+    await waitFor(async () => (await receiver.db.laneSequence.count({ where: { lane: 'inbound', seq: { lte: BigInt(last) } } })) >= last, { what: `receiver accounted for sequences 1..${last}`, timeoutMs: 90_000 });
+    // A reconciliation report covering the traffic as well (the receiver publishes it to NATS while traced).
+    const provisioner = await lanes.connect('extranet', 'provisioner');
+    await waitFor(async () => {
+      const reply = (await provisioner.request('$JS.API.STREAM.MSG.GET.OUT', JSON.stringify({ last_by_subj: 'hall.out.relay.inbound.reconciliation' }), { timeout: 5000 })).json<{ message?: { data?: string } }>();
+      const report = reply.message?.data && (JSON.parse(Buffer.from(reply.message.data, 'base64').toString('utf8')) as { payload: { receivedThrough: number } });
+      return report && report.payload.receivedThrough >= last;
+    }, { what: `a reconciliation report with receivedThrough >= ${last} on the extranet OUT stream`, timeoutMs: 30_000 });
     strace.kill('SIGINT');
     await new Promise((r) => strace.once('exit', r));
-    const calls = fs.readFileSync(traceFile, 'utf8').split('\n').filter((l) => /\b(sendto|sendmsg|sendmmsg|write|writev)\(\d+/.test(l));
+    const calls = traced().split('\n').filter((l) => /\b(sendto|sendmsg|sendmmsg|write|writev)\(\d+/.test(l));
     fs.rmSync(traceFile, { force: true });
     const fdOfCall = (l: string) => Number(/\b(?:sendto|sendmsg|sendmmsg|write|writev)\((\d+)/.exec(l)![1]);
     // The observation works (the receiver wrote to NATS, Postgres, the object store)…
