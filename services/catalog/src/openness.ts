@@ -32,6 +32,8 @@ export const OpennessConfig = {
   S3_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_BUCKET: Type.String({ minLength: 3, default: 'hall-materials' }),
+  /** How often due scheduled publications and withdrawals are looked for. */
+  OPENNESS_SCHEDULE_INTERVAL_MS: Type.Integer({ minimum: 50, default: 500 }),
 };
 type OpennessEnv = { S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET: string };
 /** Types an attachment may have (the OUTBOUND lane accepts these) and its size limit. */
@@ -41,8 +43,6 @@ type StoredAttachment = { key: string; fileName: string; contentType: string; si
 
 /** The clock of scheduled publication and withdrawal; tests set it (one per process). */
 export const opennessClock = createClock();
-/** How often due publications and withdrawals are looked for. */
-export const OPENNESS_SCHEDULE_MS = 500;
 
 const CATEGORY = Type.Union([Type.Literal('notice'), Type.Literal('policy'), Type.Literal('news'), Type.Literal('result')]);
 const DateTimeStr = Type.String({ format: 'date-time' });
@@ -291,8 +291,8 @@ export async function registerOpenness(app: HttpApp, ctx: ServiceContext<Opennes
 /** After this many deliveries a result whose applicant never arrived is published as `***`. */
 const APPLICANT_WAIT_DELIVERIES = 5;
 
-/** Builds 结果公示 from case events, and runs scheduled publication and withdrawal. */
-export async function startOpenness(ctx: ServiceContext<unknown, Db>): Promise<void> {
+/** Builds 结果公示 from case events, and runs scheduled publication and withdrawal (every OPENNESS_SCHEDULE_INTERVAL_MS). */
+export async function startOpenness(ctx: ServiceContext<{ OPENNESS_SCHEDULE_INTERVAL_MS: number }, Db>): Promise<void> {
   const db = ctx.prisma;
   const applicants = await consume({
     nc: ctx.nc, stream: 'IN', durable: 'catalog-openness-applicants', filterSubjects: ['hall.in.application.submitted'], logger: ctx.logger,
@@ -346,7 +346,7 @@ export async function startOpenness(ctx: ServiceContext<unknown, Db>): Promise<v
       running = false;
     }
   };
-  const timer = setInterval(() => void tick(), OPENNESS_SCHEDULE_MS);
+  const timer = setInterval(() => void tick(), ctx.config.OPENNESS_SCHEDULE_INTERVAL_MS);
   timer.unref();
   ctx.onStop(async () => { clearInterval(timer); await Promise.all([applicants.stop(), results.stop()]); });
 }

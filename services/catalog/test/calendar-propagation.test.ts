@@ -89,9 +89,11 @@ it('the catalog re-announces every override (at start and daily), so a new follo
   await waitFor(async () => (await h.outbox('catalog.calendar.published')).every((r) => r.sent_at) || undefined);
   const saved = await h.svc.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: { authorization: `Bearer ${admin}` }, payload: { holidays: [], workdays: [] } });
   expect(saved.statusCode).toBe(200);
-  await waitFor(async () => (await h.outbox('catalog.calendar.published')).every((r) => r.sent_at) || undefined);
-  // Give the follower time to handle the newest message; the stored (newer-dated) year stays.
-  await new Promise((r) => setTimeout(r, 1500));
+  const newest = await waitFor(async () => { const rows = await h.outbox('catalog.calendar.published'); return rows.every((r) => r.sent_at) && rows.at(-1); });
+  expect(newest.payload.payload).toMatchObject({ year: 2027, holidays: [], workdays: [] });
+  // Once the follower has handled the newest message (one at a time, in stream order: the re-announcement
+  // before it too), the stored (newer-dated) year stays.
+  await waitFor(async () => (await pool.query("SELECT 1 FROM inbox WHERE consumer = 'test-follower-calendar' AND message_id = $1", [newest.id])).rowCount === 1 || undefined, { what: 'the follower to handle the newest calendar message' });
   const row = (await pool.query('SELECT holidays FROM calendar_override WHERE year = 2027')).rows[0];
   expect(row.holidays).toEqual(YEAR_2027.holidays);
 }, 60_000);

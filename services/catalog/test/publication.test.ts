@@ -96,8 +96,10 @@ describe('publication to the portal replica', () => {
     // A late copy of the original publication does not bring the retired version back.
     const first = (await cat.outbox('catalog.item.published')).find((r) => r.correlation_id === `${CODE}@1`)!;
     await decl.svc.ctx.prisma.$executeRawUnsafe('DELETE FROM inbox WHERE message_id = $1', first.id);
-    await createPublisher(relayNc).publish({ ...first.payload, id: randomUUID() });
-    await new Promise((r) => setTimeout(r, 500));
+    const lateCopy = { ...first.payload, id: randomUUID() };
+    await createPublisher(relayNc).publish(lateCopy);
+    // Once declaration has handled the copy (its inbox row commits with whatever the copy changed):
+    await waitFor(async () => (await decl.svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'declaration' AND message_id = $1", lateCopy.id)).length > 0, { what: 'declaration to handle the late copy' });
     expect((await decl.svc.ctx.prisma.itemReplica.findUniqueOrThrow({ where: { code: CODE } })).status).toBe('retired');
   });
 });
