@@ -12,6 +12,8 @@ export const CommonConfig = Type.Object({
   NATS_URL: Vars.url(),
   NATS_USER: Type.String({ minLength: 1 }),
   NATS_PASS: Vars.secret(),
+  /** How long the outbox publisher waits for JetStream's ack of one message before it counts the attempt as failed and backs off (JetStream's own default). */
+  OUTBOX_PUBLISH_TIMEOUT_MS: Vars.int(5000, 100),
   /** JSON file with the zone's public verification keys: [{ "kid": "...", "pem": "..." }] */
   AUTH_PUBLIC_KEYS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** The zone identity's JWKS (https://…/.well-known/jwks.json): keys fetched, cached, refreshed on rotation. Wins over the file. */

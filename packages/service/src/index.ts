@@ -67,7 +67,7 @@ export interface RunningService<C, P> {
   stop(): Promise<void>;
 }
 
-type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_MAX: number; NATS_URL: string; NATS_USER: string; NATS_PASS: string; AUTH_PUBLIC_KEYS_FILE?: string; AUTH_JWKS_URL?: string; AUTH_ISSUER?: string; AUTH_AUDIENCE?: string; SEED_DEMO: boolean; S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET?: string };
+type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_MAX: number; NATS_URL: string; NATS_USER: string; NATS_PASS: string; OUTBOX_PUBLISH_TIMEOUT_MS: number; AUTH_PUBLIC_KEYS_FILE?: string; AUTH_JWKS_URL?: string; AUTH_ISSUER?: string; AUTH_AUDIENCE?: string; SEED_DEMO: boolean; S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET?: string };
 
 export async function startService<S extends TObject, P extends Prismaish>(
   def: ServiceDefinition<S, P>,
@@ -91,7 +91,7 @@ export async function startService<S extends TObject, P extends Prismaish>(
 
   const nc = await connectNats({ servers: config.NATS_URL, user: config.NATS_USER, pass: config.NATS_PASS, name: def.name, logger });
   const publisher = createPublisher(nc);
-  const outbox = createOutboxPublisher({ db: prisma, nc, logger });
+  const outbox = createOutboxPublisher({ db: prisma, nc, logger, publishTimeoutMs: config.OUTBOX_PUBLISH_TIMEOUT_MS });
 
   let store: ObjectStore | undefined;
   if (def.objectStore) {

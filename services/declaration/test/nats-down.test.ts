@@ -11,7 +11,9 @@ import { startDeclaration, ITEM, PNG, waitFor, type Harness } from './helpers.js
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startDeclaration({}, { own: true }); // this test stops the server
+  // This test stops the server. The outbox gives up on an unacknowledged publish after 500 ms
+  // (5 s by default), so the test sees failed attempts quickly instead of sleeping through them.
+  h = await startDeclaration({ OUTBOX_PUBLISH_TIMEOUT_MS: '500' }, { own: true });
   await h.publishOutbound('catalog.item.published', ITEM);
   await waitFor(async () => (await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` })).statusCode === 200);
 }, 60_000);
@@ -35,9 +37,11 @@ describe('submission while NATS is down', () => {
     const retry = await h.svc.app.inject({ method: 'POST', url: '/v1/applications', headers: { ...headers, 'idempotency-key': key }, payload: body });
     expect(retry.json().applicationId).toBe(id);
 
-    const row = () => h.svc.ctx.prisma.$queryRawUnsafe<{ sent_at: Date | null }[]>('SELECT sent_at FROM outbox WHERE id = $1::uuid', id);
-    // While NATS is away the row stays unsent (the publisher keeps trying in the background).
-    await new Promise((r) => setTimeout(r, 3000));
+    const row = () => h.svc.ctx.prisma.$queryRawUnsafe<{ sent_at: Date | null; attempts: number; last_error: string | null }[]>('SELECT sent_at, attempts, last_error FROM outbox WHERE id = $1::uuid', id);
+    // While NATS is away the row stays unsent (the publisher keeps trying in the background):
+    // shown by two failed attempts recorded on the row, rather than by a sleep.
+    const tried = await waitFor(async () => { const r = (await row())[0]!; return r.attempts >= 2 && r; }, { what: 'two failed publish attempts of the outbox row while NATS is down' });
+    expect(tried.last_error).toBeTruthy();
     expect((await row())[0]!.sent_at).toBeNull();
     expect(await h.svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM outbox WHERE type = 'application.submitted' AND correlation_id = $1", id)).toHaveLength(1);
 
