@@ -63,10 +63,21 @@ function relocate(relocatedPackages: Set<string>): esbuild.Plugin {
           contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href`);
           return { contents, loader };
         }
-        if (!/(?<![.\w$"'])__dirname(?![\w$"'])/.test(contents)) return undefined;
+        // __filename and import.meta.url too: pdfkit loads its standard fonts with createRequire() and
+        // its package.json "imports" (#standard-fonts/*), which must be found beside the file.
+        const usesDirname = /(?<![.\w$"'])__dirname(?![\w$"'])/.test(contents);
+        const usesFilename = /(?<![.\w$"'])__filename(?![\w$"'])/.test(contents);
+        // import.meta.url too: pdfkit's ES module does createRequire(import.meta.url).
+        const usesMetaUrl = contents.includes('import.meta.url');
+        if (!usesDirname && !usesFilename && !usesMetaUrl) return undefined;
         relocatedPackages.add(packageRootOf(args.path));
+        if (usesMetaUrl) contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href`);
         const dir = path.posix.dirname(rel);
-        return { contents: `var __dirname = __hallRelocated(${JSON.stringify(dir)});\n${contents}`, loader, resolveDir: path.dirname(args.path) };
+        const prelude = [
+          ...(usesDirname ? [`var __dirname = __hallRelocated(${JSON.stringify(dir)});`] : []),
+          ...(usesFilename ? [`var __filename = __hallRelocated(${JSON.stringify(rel)});`] : []),
+        ].join('\n');
+        return { contents: `${prelude}\n${contents}`, loader, resolveDir: path.dirname(args.path) };
       });
     },
   };
