@@ -21,3 +21,7 @@ function scaleLastTimeout(orig: Fn & Record<string, unknown>, timeoutIndex: numb
 
 for (const name of ['it', 'test']) if (typeof g[name] === 'function') g[name] = scaleLastTimeout(g[name]!, 2) as never;
 for (const name of ['beforeAll', 'afterAll', 'beforeEach', 'afterEach']) if (typeof g[name] === 'function') g[name] = scaleLastTimeout(g[name]!, 1) as never;
+
+// Tests without a stated timeout get jest's default (jest.config.js testTimeout), stretched alike.
+const DEFAULT_TEST_TIMEOUT_MS = 60_000;
+(import.meta as unknown as { jest?: { setTimeout(ms: number): void } }).jest?.setTimeout(Math.round(DEFAULT_TEST_TIMEOUT_MS * slowdown()));
