@@ -2,16 +2,15 @@
  * The supervisors' dashboard (电子监察) and the hall display board (大屏) in a real browser (Debian's
  * Chromium via playwright-core), over the real supervision service on real Postgres and NATS, fed
  * with process events as approval and the inbound lane publish them (the supervisor's token is put
- * into the session the way the login form stores it); then the whole platform, where the demo
- * supervisor signs in through the extranet ingress and sees the catalog's items in the rates.
+ * into the session the way the login form stores it). The demo supervisor's sign-in on the whole
+ * platform is the scenario test-e2e/scenarios/supervision-login.ts.
  * Screenshots go to test-e2e/artifacts/.
  */
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
-import type { Platform } from '@hall/platform';
 import { scanDeadlines } from '../services/supervision/src/monitor.js';
 import { launchChromium, screenshot } from './src/browser.js';
-import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
+import { PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { startSupervision, caseFlow, itemPublished, applicationSubmitted, evaluation, type Harness } from '../services/supervision/test/helpers.js';
 
 let h: Harness;
@@ -142,41 +141,4 @@ describe('supervision dashboard and hall display board in a real browser', () =>
     expect(Number(await page.getAttribute('body', 'data-refreshed'))).toBeGreaterThanOrEqual(2);
     await shot(page, 'supervision-06-board-refreshed');
   });
-});
-
-describe('supervision dashboard on the whole platform', () => {
-  let running: TestPlatform | undefined;
-  let platform: Platform;
-  beforeAll(async () => {
-    running = await startTestPlatform('supui', 'info');
-    platform = running.platform;
-  }, 240_000);
-  afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
-
-  it('lets the demo supervisor sign in through the extranet ingress and shows the catalog\'s items in 事项进驻率', async () => {
-    const page = await (await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(platform.ingress.supervision);
-    await page.waitForSelector('#username');
-    await page.fill('#username', 'approver01');
-    await page.fill('#password', 'Hall#2026');
-    await page.click('button[type=submit]');
-    await page.waitForSelector('text=该账号不是监察人员');
-    await page.fill('#username', 'supervisor01');
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#who:has-text("孙监察")');
-    // The catalog's demo items reach supervision over the OUT stream shortly after start.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      await page.goto(`${platform.ingress.supervision}/?r=${Date.now()}#/rates?bucket=all`);
-      await page.waitForSelector('#rates tbody tr', { timeout: 15_000 }).catch(async (err) => {
-        await shot(page, 'supervision-timeout-platform');
-        throw new Error(`${(err as Error).message}; page shows: ${await page.textContent('main')}`);
-      });
-      const text = await page.textContent('#rates');
-      if (text && /%（\d+\/[1-9]\d*）/.test(text)) break;
-      if (Date.now() > deadline) throw new Error(`no item reached supervision: ${text}`);
-      await page.waitForTimeout(1000);
-    }
-    await shot(page, 'supervision-07-platform-rates');
-  }, 120_000);
 });

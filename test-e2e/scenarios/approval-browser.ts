@@ -7,154 +7,153 @@
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { launchChromium, screenshot, signIn } from './src/browser.js';
-import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
-import { call, login as apiLogin, eventually, TINY_PNG } from './src/client.js';
+import { launchChromium, screenshot, signIn } from '../src/browser.js';
+import { sharedPlatform } from '../src/platform.js';
+import { call, login as apiLogin, eventually, TINY_PNG } from '../src/client.js';
 
 const ITEM = '340621-WJW-XZQR-002'; // 再生育登记: 受理 → 审查 → 决定 → 办结 (birth-service-certificate)
 let platform: Platform;
-let running: TestPlatform | undefined;
 let browser: Browser;
 
-beforeAll(async () => {
-  running = await startTestPlatform('approvalui', 'info');
-  platform = running.platform;
-  browser = await launchChromium();
-}, 180_000);
+describe('scenario: approval-browser', () => {
+  beforeAll(async () => {
+    platform = (await sharedPlatform()).platform;
+    browser = await launchChromium();
+  }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await running?.stop();
-}, PLATFORM_STOP_TIMEOUT_MS);
+  afterAll(async () => {
+    await browser?.close();
+  });
 
-const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
+  const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
 
-async function login(page: Page, username: string, displayName: string) {
-  await page.goto(`${platform.ingress.console}/#/login`);
-  await signIn(page, username, displayName);
-}
-
-/** Reloads the inbox until the case shows up in it, then opens the case. */
-async function openFromInbox(page: Page, caseNumber: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await page.goto(`${platform.ingress.console}/#/`);
-    await page.waitForSelector('tbody');
-    const link = await page.$(`tbody a:has-text("${caseNumber}")`);
-    if (link) { await link.click(); return; }
-    if (Date.now() > deadline) { await shot(page, 'timeout-inbox'); throw new Error(`case ${caseNumber} never reached the inbox`); }
-    await page.waitForTimeout(500);
+  async function login(page: Page, username: string, displayName: string) {
+    await page.goto(`${platform.ingress.console}/#/login`);
+    await signIn(page, username, displayName);
   }
-}
 
-describe('staff console in a real browser', () => {
-  it('takes a portal application through 受理, 审查 and 审批 by three clerks to 办结', async () => {
-    // The applicant applies at the portal (its API), with the three required materials.
-    const portal = platform.url('declaration');
-    await eventually('item replica', async () => (await call('GET', `${portal}/v1/items/${ITEM}`)).status === 200, 60_000);
-    const citizen = await apiLogin(platform.url('identity-public'), 'zhoumengjie');
-    const materials = [];
-    for (const code of ['id-card', 'marriage-certificate', 'children-birth']) {
-      const up = await call('POST', `${portal}/v1/materials?itemCode=${ITEM}&materialCode=${code}&fileName=${code}.png`, { token: citizen, body: TINY_PNG, contentType: 'image/png' });
-      expect(up.status).toBe(201);
-      materials.push({ materialCode: code, materialId: up.body.materialId });
-    }
-    const receipt = await call('POST', `${portal}/v1/applications`, {
-      token: citizen, headers: { 'idempotency-key': `approval-ui-${randomUUID()}` },
-      json: { itemCode: ITEM, form: { applicantName: '周梦婕', idNumber: '341621199203150020', spouseName: '陶志强', existingChildren: 1, phone: '13800000001' }, materials },
-    });
-    expect(receipt.status).toBe(202);
-    const clerkToken = await apiLogin(platform.url('identity-staff'), 'window01');
-    const kase = await eventually('case in approval', async () => {
-      const r = await call('GET', `${platform.url('approval')}/v1/cases?q=${receipt.body.receiptNo}`, { token: clerkToken });
-      return r.body.items?.[0];
-    }, 60_000);
-
-    const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 900 } })).newPage();
-    page.on('dialog', (d) => void d.accept());
-
-    // 受理 by the window clerk, from the inbox with its deadline.
-    await login(page, 'window01', '王受理');
-    await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
-    expect(await page.textContent('tbody')).toContain('即将到期 剩余 1 个工作日'); // 受理: a limit of 1 working day
-    await shot(page, '01-inbox');
-    await page.click(`tbody a:has-text("${kase.caseNumber}")`);
-    await page.waitForSelector('#case-status:has-text("待受理")');
-    await page.click('button[data-preview="0"]');
-    await page.waitForSelector('#preview-0 img.preview');
-    await page.click('button[data-action=accept]');
-    await page.waitForSelector('#case-status:has-text("已受理")');
-    await shot(page, '02-accepted');
-
-    // 审查 by the reviewer: a refusal needs a reason; the reviewer agrees.
-    await page.click('#logout');
-    await login(page, 'reviewer01', '吴审查');
-    await openFromInbox(page, kase.caseNumber);
-    await page.waitForSelector('.steps li.current:has-text("审查")');
-    await page.click('button[data-action=refuse]');
-    await page.waitForSelector('#act-error:has-text("请填写理由")');
-    await page.fill('#reason', '材料齐全，符合再生育条件');
-    await page.click('button[data-action=pass]');
-    await page.waitForSelector('#case-status:has-text("审查中")');
-    await shot(page, '03-reviewed');
-
-    // 审批 by the approver; the certificate is issued and the case completes.
-    await page.click('#logout');
-    await login(page, 'approver01', '赵审批');
-    await openFromInbox(page, kase.caseNumber);
-    await page.fill('#reason', '同意');
-    await page.click('button[data-action=approve]');
-    await page.waitForSelector('#case-status:has-text("审批通过"), #case-status:has-text("已办结")');
-    const deadline = Date.now() + 45_000;
-    while (!(await page.textContent('#case-status'))?.includes('已办结')) {
-      if (Date.now() > deadline) { await shot(page, 'timeout-completed'); throw new Error('case never completed'); }
+  /** Reloads the inbox until the case shows up in it, then opens the case. */
+  async function openFromInbox(page: Page, caseNumber: string, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await page.goto(`${platform.ingress.console}/#/`);
+      await page.waitForSelector('tbody');
+      const link = await page.$(`tbody a:has-text("${caseNumber}")`);
+      if (link) { await link.click(); return; }
+      if (Date.now() > deadline) { await shot(page, 'timeout-inbox'); throw new Error(`case ${caseNumber} never reached the inbox`); }
       await page.waitForTimeout(500);
-      await page.reload();
-      await page.waitForSelector('#case-status');
     }
-    const history = await page.textContent('table tbody');
-    for (const step of ['网上受理', '受理', '审查意见', '审批通过', '办结']) expect(history).toContain(step);
-    await shot(page, '04-completed');
+  }
 
-    // The search finds it as 已办结.
-    await page.goto(`${platform.ingress.console}/#/search?q=${kase.caseNumber}&status=completed`);
-    await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
+  describe('staff console in a real browser', () => {
+    it('takes a portal application through 受理, 审查 and 审批 by three clerks to 办结', async () => {
+      // The applicant applies at the portal (its API), with the three required materials.
+      const portal = platform.url('declaration');
+      await eventually('item replica', async () => (await call('GET', `${portal}/v1/items/${ITEM}`)).status === 200, 60_000);
+      const citizen = await apiLogin(platform.url('identity-public'), 'zhoumengjie');
+      const materials = [];
+      for (const code of ['id-card', 'marriage-certificate', 'children-birth']) {
+        const up = await call('POST', `${portal}/v1/materials?itemCode=${ITEM}&materialCode=${code}&fileName=${code}.png`, { token: citizen, body: TINY_PNG, contentType: 'image/png' });
+        expect(up.status).toBe(201);
+        materials.push({ materialCode: code, materialId: up.body.materialId });
+      }
+      const receipt = await call('POST', `${portal}/v1/applications`, {
+        token: citizen, headers: { 'idempotency-key': `approval-ui-${randomUUID()}` },
+        json: { itemCode: ITEM, form: { applicantName: '周梦婕', idNumber: '341621199203150020', spouseName: '陶志强', existingChildren: 1, phone: '13800000001' }, materials },
+      });
+      expect(receipt.status).toBe(202);
+      const clerkToken = await apiLogin(platform.url('identity-staff'), 'window01');
+      const kase = await eventually('case in approval', async () => {
+        const r = await call('GET', `${platform.url('approval')}/v1/cases?q=${receipt.body.receiptNo}`, { token: clerkToken });
+        return r.body.items?.[0];
+      }, 60_000);
 
-    // 证照管理 (certificate service behind the console's origin under /certificate/): the issued
-    // certificate is listed for the department, found by case number, and revoked with a reason.
-    await page.click('nav >> text=证照管理');
-    await page.waitForSelector('#cert-q');
-    await page.fill('#cert-q', kase.caseNumber);
-    await page.click('#cert-search button[type=submit]');
-    // The search re-renders the page: act on the searched list only.
-    await page.waitForSelector(`main[data-view="certificates?q=${kase.caseNumber}&status="]`);
-    const row = page.locator('#certificates tbody tr', { hasText: kase.caseNumber });
-    await row.waitFor();
-    expect(await row.textContent()).toContain('有效');
-    await shot(page, '05-certificates');
-    await row.locator('button[data-revoke]').click();
-    await page.click('#revoke-form button[type=submit]');
-    expect(await page.textContent('#revoke-error')).toBe('请填写注销理由');
-    await page.fill('#revoke-reason', '持证人信息登记有误，予以注销');
-    await page.click('#revoke-form button[type=submit]');
-    await page.waitForSelector(`#certificates tbody tr:has-text("${kase.caseNumber}"):has-text("已注销")`);
-    expect(await page.textContent('#certificates tbody')).toContain('持证人信息登记有误，予以注销');
-    await shot(page, '06-certificate-revoked');
-    // The revocation reached the certificate service itself (not just the page).
-    const staff = await apiLogin(`${platform.ingress.console}/auth`, 'approver01');
-    const listed = await call('GET', `${platform.ingress.console}/certificate/v1/certificates?status=revoked&q=${encodeURIComponent(kase.caseNumber)}`, { token: staff });
-    expect(listed.status).toBe(200);
-    expect((listed.body as { total: number }).total).toBe(1);
+      const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 900 } })).newPage();
+      page.on('dialog', (d) => void d.accept());
 
-    // The department admin rotates the department's signing key from the same page.
-    await page.click('#logout');
-    await login(page, 'wjwadmin', '卫部门管理员');
-    await page.goto(`${platform.ingress.console}/#/certificates`);
-    await page.click('#rotate-key');
-    await page.waitForSelector('#rotate-result:has-text("已启用新密钥")');
-    const kid = /已启用新密钥 (\S+)（/.exec((await page.textContent('#rotate-result')) ?? '')?.[1];
-    const keys = await call('GET', `${platform.ingress.console}/certificate/v1/keys`);
-    expect((keys.body as { keys: { kid: string; active: boolean; department: string }[] }).keys).toContainEqual(expect.objectContaining({ kid, active: true, department: 'gy-wjw' }));
-    await shot(page, '07-key-rotated');
-  }, 300_000);
+      // 受理 by the window clerk, from the inbox with its deadline.
+      await login(page, 'window01', '王受理');
+      await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
+      expect(await page.textContent('tbody')).toContain('即将到期 剩余 1 个工作日'); // 受理: a limit of 1 working day
+      await shot(page, '01-inbox');
+      await page.click(`tbody a:has-text("${kase.caseNumber}")`);
+      await page.waitForSelector('#case-status:has-text("待受理")');
+      await page.click('button[data-preview="0"]');
+      await page.waitForSelector('#preview-0 img.preview');
+      await page.click('button[data-action=accept]');
+      await page.waitForSelector('#case-status:has-text("已受理")');
+      await shot(page, '02-accepted');
+
+      // 审查 by the reviewer: a refusal needs a reason; the reviewer agrees.
+      await page.click('#logout');
+      await login(page, 'reviewer01', '吴审查');
+      await openFromInbox(page, kase.caseNumber);
+      await page.waitForSelector('.steps li.current:has-text("审查")');
+      await page.click('button[data-action=refuse]');
+      await page.waitForSelector('#act-error:has-text("请填写理由")');
+      await page.fill('#reason', '材料齐全，符合再生育条件');
+      await page.click('button[data-action=pass]');
+      await page.waitForSelector('#case-status:has-text("审查中")');
+      await shot(page, '03-reviewed');
+
+      // 审批 by the approver; the certificate is issued and the case completes.
+      await page.click('#logout');
+      await login(page, 'approver01', '赵审批');
+      await openFromInbox(page, kase.caseNumber);
+      await page.fill('#reason', '同意');
+      await page.click('button[data-action=approve]');
+      await page.waitForSelector('#case-status:has-text("审批通过"), #case-status:has-text("已办结")');
+      const deadline = Date.now() + 45_000;
+      while (!(await page.textContent('#case-status'))?.includes('已办结')) {
+        if (Date.now() > deadline) { await shot(page, 'timeout-completed'); throw new Error('case never completed'); }
+        await page.waitForTimeout(500);
+        await page.reload();
+        await page.waitForSelector('#case-status');
+      }
+      const history = await page.textContent('table tbody');
+      for (const step of ['网上受理', '受理', '审查意见', '审批通过', '办结']) expect(history).toContain(step);
+      await shot(page, '04-completed');
+
+      // The search finds it as 已办结.
+      await page.goto(`${platform.ingress.console}/#/search?q=${kase.caseNumber}&status=completed`);
+      await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
+
+      // 证照管理 (certificate service behind the console's origin under /certificate/): the issued
+      // certificate is listed for the department, found by case number, and revoked with a reason.
+      await page.click('nav >> text=证照管理');
+      await page.waitForSelector('#cert-q');
+      await page.fill('#cert-q', kase.caseNumber);
+      await page.click('#cert-search button[type=submit]');
+      // The search re-renders the page: act on the searched list only.
+      await page.waitForSelector(`main[data-view="certificates?q=${kase.caseNumber}&status="]`);
+      const row = page.locator('#certificates tbody tr', { hasText: kase.caseNumber });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('有效');
+      await shot(page, '05-certificates');
+      await row.locator('button[data-revoke]').click();
+      await page.click('#revoke-form button[type=submit]');
+      expect(await page.textContent('#revoke-error')).toBe('请填写注销理由');
+      await page.fill('#revoke-reason', '持证人信息登记有误，予以注销');
+      await page.click('#revoke-form button[type=submit]');
+      await page.waitForSelector(`#certificates tbody tr:has-text("${kase.caseNumber}"):has-text("已注销")`);
+      expect(await page.textContent('#certificates tbody')).toContain('持证人信息登记有误，予以注销');
+      await shot(page, '06-certificate-revoked');
+      // The revocation reached the certificate service itself (not just the page).
+      const staff = await apiLogin(`${platform.ingress.console}/auth`, 'approver01');
+      const listed = await call('GET', `${platform.ingress.console}/certificate/v1/certificates?status=revoked&q=${encodeURIComponent(kase.caseNumber)}`, { token: staff });
+      expect(listed.status).toBe(200);
+      expect((listed.body as { total: number }).total).toBe(1);
+
+      // The department admin rotates the department's signing key from the same page.
+      await page.click('#logout');
+      await login(page, 'wjwadmin', '卫部门管理员');
+      await page.goto(`${platform.ingress.console}/#/certificates`);
+      await page.click('#rotate-key');
+      await page.waitForSelector('#rotate-result:has-text("已启用新密钥")');
+      const kid = /已启用新密钥 (\S+)（/.exec((await page.textContent('#rotate-result')) ?? '')?.[1];
+      const keys = await call('GET', `${platform.ingress.console}/certificate/v1/keys`);
+      expect((keys.body as { keys: { kid: string; active: boolean; department: string }[] }).keys).toContainEqual(expect.objectContaining({ kid, active: true, department: 'gy-wjw' }));
+      await shot(page, '07-key-rotated');
+    }, 300_000);
+  });
 });

@@ -5,78 +5,77 @@
  * processes; a rotated key is picked up by the other services without a restart.
  */
 import type { Platform } from '@hall/platform';
-import { startTestPlatform, type TestPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
-import { call, eventually, login } from './src/client.js';
+import { sharedPlatform } from '../src/platform.js';
+import { call, eventually, login } from '../src/client.js';
 
 let platform: Platform;
-let running: TestPlatform | undefined;
 
-beforeAll(async () => {
-  running = await startTestPlatform('e2eid', 'warn');
-  platform = running.platform;
-  // Demo accounts are seeded right after a service starts listening: wait until both realms have them.
-  await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-staff')}/v1/oauth/token`, { json: { grant_type: 'client_credentials', client_id: 'gy-gaj-exchange', client_secret: 'Exchange#Demo-2026-secret' } })).status === 200);
-  await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-public')}/v1/auth/login`, { json: { username: 'daiban01', password: 'Hall#2026' } })).status === 200);
-}, 180_000);
+describe('scenario: identity-zones', () => {
+  beforeAll(async () => {
+    platform = (await sharedPlatform()).platform;
+    // Demo accounts are seeded right after a service starts listening: wait until both realms have them.
+    await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-staff')}/v1/oauth/token`, { json: { grant_type: 'client_credentials', client_id: 'gy-gaj-exchange', client_secret: 'Exchange#Demo-2026-secret' } })).status === 200);
+    await eventually('demo accounts', async () => (await call('POST', `${platform.url('identity-public')}/v1/auth/login`, { json: { username: 'daiban01', password: 'Hall#2026' } })).status === 200);
+  }, 180_000);
 
-afterAll(async () => { await running?.stop(); }, PLATFORM_STOP_TIMEOUT_MS);
 
-/** One authenticated route of every service, by process name. */
-const PROTECTED: Record<string, string> = {
-  'identity-public': '/v1/me',
-  declaration: '/v1/applications',
-  'identity-staff': '/v1/me',
-  catalog: '/v1/items',
-  approval: '/v1/cases',
-  certificate: '/v1/certificates/00000000000000000X/verify',
-  supervision: '/v1/events',
-  exchange: '/v1/audit/calls',
-};
+  /** One authenticated route of every service, by process name. */
+  const PROTECTED: Record<string, string> = {
+    'identity-public': '/v1/me',
+    declaration: '/v1/applications',
+    'identity-staff': '/v1/me',
+    catalog: '/v1/items',
+    approval: '/v1/cases',
+    certificate: '/v1/certificates/00000000000000000X/verify',
+    supervision: '/v1/events',
+    exchange: '/v1/audit/calls',
+  };
 
-describe('identity across zones', () => {
-  it('refuses a public-realm token in every extranet service and a staff or client token in every internet service', async () => {
-    const publicToken = await login(platform.url('identity-public'), 'zhoumengjie');
-    const staffToken = await login(platform.url('identity-staff'), 'supervisor01');
-    const client = await call('POST', `${platform.url('identity-staff')}/v1/oauth/token`, {
-      body: Buffer.from('grant_type=client_credentials&client_id=gy-gaj-exchange&client_secret=Exchange%23Demo-2026-secret'), contentType: 'application/x-www-form-urlencoded',
+  describe('identity across zones', () => {
+    it('refuses a public-realm token in every extranet service and a staff or client token in every internet service', async () => {
+      const publicToken = await login(platform.url('identity-public'), 'zhoumengjie');
+      const staffToken = await login(platform.url('identity-staff'), 'supervisor01');
+      const client = await call('POST', `${platform.url('identity-staff')}/v1/oauth/token`, {
+        body: Buffer.from('grant_type=client_credentials&client_id=gy-gaj-exchange&client_secret=Exchange%23Demo-2026-secret'), contentType: 'application/x-www-form-urlencoded',
+      });
+      expect(client.status).toBe(200);
+      const clientToken = client.body.access_token as string;
+
+      for (const [name, route] of Object.entries(PROTECTED)) {
+        const zone = platform.processes[name]!.spec.zone;
+        const own = zone === 'internet' ? [publicToken] : [staffToken];
+        const foreign = zone === 'internet' ? [staffToken, clientToken] : [publicToken];
+        for (const token of foreign) {
+          const r = await call('GET', `${platform.url(name)}${route}`, { token });
+          expect([name, r.status, r.body?.code]).toEqual([name, 401, 'unauthenticated']);
+        }
+        // The zone's own token gets past authentication (a guard may still answer 403).
+        for (const token of own) {
+          const r = await call('GET', `${platform.url(name)}${route}`, { token });
+          expect([name, r.status === 401]).toEqual([name, false]);
+        }
+      }
     });
-    expect(client.status).toBe(200);
-    const clientToken = client.body.access_token as string;
 
-    for (const [name, route] of Object.entries(PROTECTED)) {
-      const zone = platform.processes[name]!.spec.zone;
-      const own = zone === 'internet' ? [publicToken] : [staffToken];
-      const foreign = zone === 'internet' ? [staffToken, clientToken] : [publicToken];
-      for (const token of foreign) {
-        const r = await call('GET', `${platform.url(name)}${route}`, { token });
-        expect([name, r.status, r.body?.code]).toEqual([name, 401, 'unauthenticated']);
+    it('logs in, refreshes, and after a key rotation the other services accept tokens of the new key at once', async () => {
+      const staffId = platform.url('identity-staff');
+      const r = await call('POST', `${staffId}/v1/auth/login`, { json: { username: 'admin01', password: 'Hall#2026' } });
+      expect(r.status).toBe(200);
+      const refreshed = await call('POST', `${staffId}/v1/auth/refresh`, { json: { refreshToken: r.body.refreshToken } });
+      expect(refreshed.status).toBe(200);
+      const oldToken = refreshed.body.accessToken as string;
+      expect((await call('GET', `${platform.url('approval')}/v1/cases`, { token: oldToken })).status).not.toBe(401);
+
+      const rotated = await call('POST', `${staffId}/v1/admin/keys/rotate`, { token: oldToken });
+      expect(rotated.status).toBe(200);
+      // The rotating process signs with the new key at once (other replicas within 10 s).
+      const newToken = await login(staffId, 'window01');
+      expect(JSON.parse(Buffer.from(newToken.split('.')[0]!, 'base64url').toString()).kid).toBe(rotated.body.kid);
+      expect(newToken).not.toBe('');
+      for (const name of ['approval', 'catalog', 'supervision']) {
+        expect([name, (await call('GET', `${platform.url(name)}${PROTECTED[name]}`, { token: newToken })).status === 401]).toEqual([name, false]);
+        expect([name, (await call('GET', `${platform.url(name)}${PROTECTED[name]}`, { token: oldToken })).status === 401]).toEqual([name, false]);
       }
-      // The zone's own token gets past authentication (a guard may still answer 403).
-      for (const token of own) {
-        const r = await call('GET', `${platform.url(name)}${route}`, { token });
-        expect([name, r.status === 401]).toEqual([name, false]);
-      }
-    }
-  });
-
-  it('logs in, refreshes, and after a key rotation the other services accept tokens of the new key at once', async () => {
-    const staffId = platform.url('identity-staff');
-    const r = await call('POST', `${staffId}/v1/auth/login`, { json: { username: 'admin01', password: 'Hall#2026' } });
-    expect(r.status).toBe(200);
-    const refreshed = await call('POST', `${staffId}/v1/auth/refresh`, { json: { refreshToken: r.body.refreshToken } });
-    expect(refreshed.status).toBe(200);
-    const oldToken = refreshed.body.accessToken as string;
-    expect((await call('GET', `${platform.url('approval')}/v1/cases`, { token: oldToken })).status).not.toBe(401);
-
-    const rotated = await call('POST', `${staffId}/v1/admin/keys/rotate`, { token: oldToken });
-    expect(rotated.status).toBe(200);
-    // The rotating process signs with the new key at once (other replicas within 10 s).
-    const newToken = await login(staffId, 'window01');
-    expect(JSON.parse(Buffer.from(newToken.split('.')[0]!, 'base64url').toString()).kid).toBe(rotated.body.kid);
-    expect(newToken).not.toBe('');
-    for (const name of ['approval', 'catalog', 'supervision']) {
-      expect([name, (await call('GET', `${platform.url(name)}${PROTECTED[name]}`, { token: newToken })).status === 401]).toEqual([name, false]);
-      expect([name, (await call('GET', `${platform.url(name)}${PROTECTED[name]}`, { token: oldToken })).status === 401]).toEqual([name, false]);
-    }
+    });
   });
 });
