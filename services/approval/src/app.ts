@@ -27,7 +27,10 @@ import { registerConsultations } from './consultation.js';
 import type { ItemPublished } from '@hall/contracts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const ApprovalConfig = extendConfigWithS3({});
+export const ApprovalConfig = extendConfigWithS3({
+  /** How often cases whose fee was waived (减免) are moved past their payment step. */
+  PAYMENT_WAIVER_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1000 }),
+});
 
 export const STATUS_TEXT: Record<string, string> = {
   received: '待受理', accepted: '已受理', rejected: '不予受理', approved: '审批通过', denied: '不予许可', completed: '已办结',

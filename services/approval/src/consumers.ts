@@ -14,7 +14,7 @@ import { startPaymentConsumers } from './payment-orders.js';
 
 export class ItemNotYetKnown extends Error {}
 
-export async function startConsumers(ctx: ServiceContext<unknown, Db>): Promise<() => Promise<void>> {
+export async function startConsumers(ctx: ServiceContext<{ PAYMENT_WAIVER_SWEEP_INTERVAL_MS: number }, Db>): Promise<() => Promise<void>> {
   const cases = caseRepository(ctx.prisma);
   const catalog = await consume({
     nc: ctx.nc, stream: 'OUT', durable: 'approval-catalog', filterSubjects: ['hall.out.catalog.item.published'], logger: ctx.logger,
@@ -47,6 +47,6 @@ export async function startConsumers(ctx: ServiceContext<unknown, Db>): Promise<
       ctx.outbox.notify();
     },
   });
-  const stopPayments = await startPaymentConsumers(ctx); // issue 13: payment.settled / payment.refunded
+  const stopPayments = await startPaymentConsumers(ctx, ctx.config.PAYMENT_WAIVER_SWEEP_INTERVAL_MS); // issue 13: payment.settled / payment.refunded
   return async () => { await Promise.all([catalog.stop(), inbound.stop(), supplements.stop(), withdrawals.stop(), certificates.stop(), stopPayments()]); };
 }

@@ -110,14 +110,15 @@ export async function releaseWaived(db: Db): Promise<number> {
   return moved;
 }
 
-export async function startPaymentConsumers(ctx: ServiceContext<unknown, Db>): Promise<() => Promise<void>> {
+/** Consumes payment.settled and payment.refunded, and releases waived cases every `waiverSweepMs`. */
+export async function startPaymentConsumers(ctx: ServiceContext<unknown, Db>, waiverSweepMs: number): Promise<() => Promise<void>> {
   const db = ctx.prisma;
   let sweeping = false;
   const timer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
     void releaseWaived(db).then((n) => { if (n) ctx.outbox.notify(); }).catch((err) => ctx.logger.error({ err }, 'waived payments sweep failed')).finally(() => { sweeping = false; });
-  }, 1000);
+  }, waiverSweepMs);
   timer.unref();
   const consumer = await consume({
     nc: ctx.nc, stream: 'IN', durable: 'approval-payments', filterSubjects: ['hall.in.payment.>'], logger: ctx.logger,

@@ -16,17 +16,20 @@ const outbox = (type: string, correlationId: string) =>
 describe('approval', () => {
   it('waits for the item definition, then creates exactly one case per application', async () => {
     const app = application();
-    // The application arrives before the item publication: it is retried, not lost.
-    await h.publish('relay-in-receiver', 'application.submitted', app, 'internet');
-    await new Promise((r) => setTimeout(r, 500));
+    // The application arrives before the item publication: it is retried, not lost. Its first
+    // handling has certainly failed once the consumer logs the redelivery it asked for.
+    const early = randomUUID();
+    await h.publish('relay-in-receiver', 'application.submitted', app, 'internet', early);
+    await waitFor(async () => h.logs.some((l) => l.messageId === early && typeof l.retryInMs === 'number'), { what: 'the first handling of the early application to fail and ask for redelivery' });
     expect(await h.svc.ctx.prisma.case.count({ where: { applicationId: app.applicationId } })).toBe(0);
     await h.publish('catalog', 'catalog.item.published', ITEM);
     const c = await waitFor(() => h.svc.ctx.prisma.case.findUnique({ where: { applicationId: app.applicationId } }), 20_000);
     expect(c.caseNumber).toMatch(/^GY-WJW-\d{8}-\d{6}$/);
     expect(c.status).toBe('received');
-    // The same application again under a new message id changes nothing.
-    await h.publish('relay-in-receiver', 'application.submitted', app, 'internet');
-    await new Promise((r) => setTimeout(r, 500));
+    // The same application again under a new message id changes nothing (once it is handled).
+    const again = randomUUID();
+    await h.publish('relay-in-receiver', 'application.submitted', app, 'internet', again);
+    await h.handled('approval', again);
     expect(await h.svc.ctx.prisma.case.count({ where: { applicationId: app.applicationId } })).toBe(1);
     const status = await waitFor(async () => (await outbox('case.status.changed', app.applicationId)).filter((r) => r.sent_at));
     expect(status[0]!.payload.payload).toMatchObject({ status: 'received', caseNumber: c.caseNumber });

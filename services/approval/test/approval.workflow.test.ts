@@ -275,13 +275,15 @@ describe('routing, payment, withdrawal, 即办件 and claims', () => {
   it('creates one case from duplicated and redelivered application messages', async () => {
     const { app } = await submit(h, eia, EIA_FORM);
     const id = randomUUID();
+    const [other1, other2] = [randomUUID(), randomUUID()];
     await Promise.all([
       h.publish('relay-in-receiver', 'application.submitted', app, 'internet', id),
       h.publish('relay-in-receiver', 'application.submitted', app, 'internet', id),
-      h.publish('relay-in-receiver', 'application.submitted', app, 'internet'),
-      h.publish('relay-in-receiver', 'application.submitted', app, 'internet'),
+      h.publish('relay-in-receiver', 'application.submitted', app, 'internet', other1),
+      h.publish('relay-in-receiver', 'application.submitted', app, 'internet', other2),
     ]);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Once every one of them is handled (inbox rows commit with the handler's effects):
+    for (const m of [id, other1, other2]) await h.handled('approval', m);
     expect(await h.svc.ctx.prisma.case.count({ where: { applicationId: app.applicationId } })).toBe(1);
     const c = await h.svc.ctx.prisma.case.findUnique({ where: { applicationId: app.applicationId } });
     expect(await h.svc.ctx.prisma.caseTask.count({ where: { caseId: c!.id } })).toBe(1);

@@ -22,15 +22,33 @@ export function application(applicationId = randomUUID()) {
   };
 }
 
-export interface Harness { svc: RunningService<unknown, Db>; env: ServiceEnv; publish(as: string, type: MessageType, payload: unknown, zone?: 'internet' | 'extranet', id?: string): Promise<void>; close(): Promise<void> }
+export interface Harness {
+  svc: RunningService<unknown, Db>;
+  env: ServiceEnv;
+  publish(as: string, type: MessageType, payload: unknown, zone?: 'internet' | 'extranet', id?: string): Promise<void>;
+  /** The service's log records of level warn and above (and below, with TEST_LOG_LEVEL), oldest first: events a test can wait for. */
+  logs: Record<string, unknown>[];
+  /** Resolves once the consumer `consumer` has committed the message `messageId` (its inbox row, written with the handler's effects). */
+  handled(consumer: string, messageId: string): Promise<void>;
+  close(): Promise<void>;
+}
 
-export async function startApproval(): Promise<Harness> {
-  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'approval', objectStore: true });
-  const svc = (await startService(definition, env.env)) as unknown as RunningService<unknown, Db>;
+/** `extraEnv`: settings of this test's service (shorter intervals); production defaults otherwise. */
+export async function startApproval(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const env = await createServiceEnv({ zone: 'extranet', natsUser: 'approval', objectStore: true, env: extraEnv });
+  // Warnings are kept for the test to read (the consumer logs a failed handling there); they reach
+  // stdout only when TEST_LOG_LEVEL asks for logs.
+  const logs: Record<string, unknown>[] = [];
+  const shown = process.env.TEST_LOG_LEVEL;
+  const logDestination = { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); if (shown) process.stdout.write(line); } };
+  const svc = (await startService(definition, { ...env.env, LOG_LEVEL: shown ?? 'warn' }, { logDestination })) as unknown as RunningService<unknown, Db>;
   const conns = new Map<string, ReturnType<typeof createPublisher>>();
   const closers: (() => Promise<void>)[] = [];
   return {
-    svc, env,
+    svc, env, logs,
+    handled: async (consumer, messageId) => {
+      await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>('SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2', consumer, messageId)).length > 0, { what: `${consumer} to handle message ${messageId}` });
+    },
     publish: async (as, type, payload, zone = 'extranet', id) => {
       let pub = conns.get(as);
       if (!pub) {

@@ -14,7 +14,8 @@ let h: Harness;
 const t = {} as Record<'window' | 'approver', string>;
 
 beforeAll(async () => {
-  h = await startApproval();
+  // Waived fees are released every 100 ms (1 s by default): the waiver tests wait for the sweep, not for time.
+  h = await startApproval({ PAYMENT_WAIVER_SWEEP_INTERVAL_MS: '100' });
   t.window = staffToken(h, '受理', 'zh-sthj', ['acceptance']);
   t.approver = staffToken(h, '审批', 'zh-sthj', ['approval']);
 }, 90_000);
@@ -75,8 +76,9 @@ describe('payment step', () => {
     await h.publish('relay-in-receiver', 'payment.settled', settled(7500), 'internet', good);
     await waitFor(async () => ((await statusOf(c.id)) === 'completed' ? true : null));
     // The same settlement again (a redelivery under a new id) changes nothing.
-    await h.publish('relay-in-receiver', 'payment.settled', settled(7500), 'internet');
-    await new Promise((r) => setTimeout(r, 1000));
+    const redelivered = randomUUID();
+    await h.publish('relay-in-receiver', 'payment.settled', settled(7500), 'internet', redelivered);
+    await h.handled('approval-payments', redelivered);
     expect((await outboxOf(h, 'case.status.changed', app.applicationId)).map((s) => s.status)).toEqual(['received', 'accepted', 'approved', 'payment_pending', 'paid', 'completed']);
     expect(await h.svc.ctx.prisma.paymentOrder.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({ status: 'paid', receiptNo: 'PJ20261127ABCDEF0123' });
   }, 60_000);
@@ -96,7 +98,12 @@ describe('payment step', () => {
     const { app, c } = await submit(h, { code: 'T-FEE-001', version: 1 }, { feeWaiver: 'friend-of-the-director' });
     await call(h, 'POST', `/v1/cases/${c.id}/accept`, t.window);
     await call(h, 'POST', `/v1/cases/${c.id}/approve`, t.approver);
-    await new Promise((r) => setTimeout(r, 1500));
+    // A waiver sweep has run since: a case with a real waiver, at its payment step after ours, is
+    // released by a sweep, whose one query saw our case too.
+    const marker = await submit(h, { code: 'T-FEE-001', version: 1 }, { feeWaiver: 'disability' });
+    await call(h, 'POST', `/v1/cases/${marker.c.id}/accept`, t.window);
+    await call(h, 'POST', `/v1/cases/${marker.c.id}/approve`, t.approver);
+    await waitFor(async () => ((await statusOf(marker.c.id)) === 'completed' ? true : null), { what: 'the waiver sweep to release the marker case' });
     expect(await statusOf(c.id)).toBe('payment_pending');
     expect(await outboxOf(h, 'payment.ordered', app.applicationId)).toHaveLength(1);
   }, 30_000);
