@@ -50,8 +50,12 @@ describe('certificate data schema', () => {
     expect(other.json().code).toBe('certificate_request_not_found');
 
     // Acknowledged: nothing left pending on the consumer, and no further delivery re-audits or signs it.
-    await waitFor(async () => { const c = await consumerInfo(); return c.num_ack_pending === 0 && c.num_pending === 0; });
-    await new Promise((r) => setTimeout(r, 1500));
+    // An acknowledged message is never delivered again; to see the consumer carry on past it, a later
+    // request is handled and acknowledged before the checks (instead of a sleep).
+    const settled = async () => { const c = await consumerInfo(); return c.num_ack_pending === 0 && c.num_pending === 0; };
+    await waitFor(settled, { what: 'the certificate consumer to have acknowledged the refused request' });
+    await h.handled(await h.request(certificateRequest()));
+    await waitFor(settled, { what: 'the certificate consumer to have acknowledged a later request' });
     expect(await refusalAudits(req.caseId)).toHaveLength(1);
     expect((await consumerInfo()).num_ack_pending).toBe(0);
     expect(await h.svc.ctx.prisma.certificate.count({ where: { caseId: req.caseId } })).toBe(0);
