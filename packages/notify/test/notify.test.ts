@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '@hall/testkit';
+import { createTestDatabase, waitFor, type TestDatabase } from '@hall/testkit';
 import { pgTxRunner, type SqlExecutor } from '@hall/messaging';
 import { createLogger } from '@hall/logging';
 import { createMailboxSender, createMemorySender, createNotificationDispatcher, enqueueNotification, NOTIFY_MIGRATION_DIR, type NotificationSender } from '../src/index.js';
@@ -37,19 +37,27 @@ describe('notification outbox', () => {
   });
 
   it('polls while idle without opening transactions, and still sends a row enqueued without notify()', async () => {
-    let transactions = 0;
+    // Transactions and idle polls (the plain query outside a transaction) are counted, so the test
+    // waits for polls that happened rather than for time.
+    let transactions = 0, polls = 0;
     const base = runner();
-    const counting = { ...base, $transaction: <R>(fn: (tx: SqlExecutor) => Promise<R>, o?: object) => { transactions++; return base.$transaction(fn, o); } };
+    const counting = {
+      ...base,
+      $transaction: <R>(fn: (tx: SqlExecutor) => Promise<R>, o?: object) => { transactions++; return base.$transaction(fn, o); },
+      $queryRawUnsafe: <T = unknown>(q: string, ...v: unknown[]) => { polls++; return base.$queryRawUnsafe<T>(q, ...v); },
+    };
     const sender = createMemorySender();
     const d = createNotificationDispatcher({ db: counting, sender, logger, pollMs: 20 });
     d.start();
     try {
-      await new Promise((r) => setTimeout(r, 100)); // the first round (a transaction), then idle polls
+      // The first round (a transaction), then idle polls: the first poll comes after that round.
+      await waitFor(async () => polls >= 1, { what: 'the first idle poll', everyMs: 5 });
       const settled = transactions;
-      await new Promise((r) => setTimeout(r, 300)); // about fifteen idle polls
+      const from = polls;
+      await waitFor(async () => polls >= from + 15, { what: 'fifteen idle polls', everyMs: 5 });
       expect(transactions).toBe(settled);
       await runner().$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, sms('found by the poll')); });
-      for (let i = 0; i < 100 && sender.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(async () => sender.sent.length > 0, { what: 'the row enqueued without notify() to be sent', everyMs: 10 });
       expect(sender.sent.map((n) => n.body)).toEqual(['found by the poll']);
       expect(transactions).toBeGreaterThan(settled);
     } finally {
@@ -85,7 +93,7 @@ describe('notification outbox', () => {
       d.notify();
       const file = sender.mailbox('../../etc/passwd');
       expect(path.dirname(file)).toBe(dir);
-      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(async () => fs.existsSync(file), { what: 'the mailbox file', everyMs: 10 });
       await d.stop();
       expect(fs.readFileSync(file, 'utf8')).toContain('您好');
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
