@@ -124,7 +124,15 @@ describe('circuit breaker', () => {
   it('opens when the store goes away, fails fast while open, and closes by itself once it is back', async () => {
     const s3 = await startS3({ buckets: [BUCKET] });
     const lines: { msg: string }[] = [];
-    const logger = createLogger({ service: 'storage-test', level: 'info', destination: new Writable({ write(c, _e, cb) { lines.push(JSON.parse(String(c))); cb(); } }) });
+    // Resolves when the breaker logs that it closed (the event itself, rather than polling its state).
+    let closedLogged!: () => void;
+    const closed = new Promise<void>((r) => { closedLogged = r; });
+    const logger = createLogger({ service: 'storage-test', level: 'info', destination: new Writable({ write(c, _e, cb) {
+      const line = JSON.parse(String(c)) as { msg: string };
+      lines.push(line);
+      if (line.msg === 'storage breaker closed: store reachable again') closedLogged();
+      cb();
+    } }) });
     const store = storeFor(s3, { timeoutMs: 3000, logger, breaker: { volumeThreshold: 2, resetTimeoutMs: 300, errorThresholdPercentage: 50 } });
     let restarted: RunningS3 | undefined;
     try {
@@ -145,8 +153,7 @@ describe('circuit breaker', () => {
 
       restarted = await startS3({ port: s3.port, directory: s3.directory });
       // No calls from here on: the breaker's own half-open probe must close it.
-      const deadline = Date.now() + 5000;
-      while (store.breakerState() !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await closed;
       expect(store.breakerState()).toBe('closed');
       const msgs = lines.map((l) => l.msg);
       const lastHalfOpen = msgs.lastIndexOf('storage breaker half-open: probing');
@@ -235,12 +242,22 @@ describe('circuit breaker', () => {
     const late = storeFor({ endpoint: `http://127.0.0.1:${port}` }, { bucket: 'late', breaker: { volumeThreshold: 2, resetTimeoutMs: 200 } });
     let s3: RunningS3 | undefined;
     try {
-      const started = Date.now();
-      const waiting = ensureBucketPatiently(late, { withinMs: 20_000 });
-      await new Promise((r) => setTimeout(r, 1500));
+      // The store comes up once ensureBucketPatiently has failed and said it retries (its warning),
+      // instead of after a fixed 1.5 s; it must not finish before the store is there.
+      let retrying!: () => void;
+      const failedOnce = new Promise<void>((r) => { retrying = r; });
+      const logger = createLogger({ service: 'storage-test', level: 'warn', destination: new Writable({ write(c, _e, cb) {
+        if ((JSON.parse(String(c)) as { msg: string }).msg === 'object store not available yet: retrying') retrying();
+        cb();
+      } }) });
+      let finishedAt: number | undefined;
+      const waiting = ensureBucketPatiently(late, { withinMs: 20_000, logger }).then(() => { finishedAt = Date.now(); });
+      await failedOnce;
+      expect(finishedAt).toBeUndefined();
+      const upAt = Date.now();
       s3 = await startS3({ port });
       await waiting;
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      expect(finishedAt).toBeGreaterThanOrEqual(upAt);
       await expect(late.ping()).resolves.toBeUndefined();
     } finally {
       late.close();
