@@ -4,6 +4,7 @@
  * and the zone's streams provisioned. Never the machine's shared server on 4222.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,8 @@ export interface StartNatsZoneOptions {
    * mode-0600 config; there is no bcrypt to pay for on any path.
    */
   authTimeoutSeconds?: number;
+  /** Also append everything the server prints to this file (readable from other processes). */
+  logFile?: string;
 }
 
 let cachedVersion: string | undefined;
@@ -100,6 +103,7 @@ export async function startNatsZone(opts: StartNatsZoneOptions): Promise<NatsZon
   let child: ChildProcess | undefined;
   let log = '';
   const append = (chunk: Buffer) => {
+    if (opts.logFile) appendFileSync(opts.logFile, chunk);
     log += chunk.toString('utf8');
     if (log.length > MAX_LOG_CHARS) log = log.slice(-MAX_LOG_CHARS);
   };

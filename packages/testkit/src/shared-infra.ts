@@ -15,6 +15,7 @@
  * restart so that no test can take down a server other files use.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@hall/logging';
 import { connectNats, provisionStreams, type Zone } from '@hall/messaging';
@@ -24,7 +25,7 @@ import { startS3, type S3Server } from './s3.js';
 
 const ZONES: Zone[] = ['internet', 'extranet'];
 
-interface NatsCoordinates { zone: Zone; url: string; port: number; host: string; storeDir: string; users: Record<string, { user: string; pass: string }> }
+interface NatsCoordinates { zone: Zone; url: string; port: number; host: string; storeDir: string; logFile: string; users: Record<string, { user: string; pass: string }> }
 interface S3Coordinates { endpoint: string; port: number; accessKey: string; secretKey: string; directory: string }
 interface Slot { nats: Record<Zone, NatsCoordinates>; s3: Record<Zone, S3Coordinates> }
 export interface SharedInfraDescription { pid: number; slots: Record<string, Slot> }
@@ -32,9 +33,10 @@ export interface SharedInfraDescription { pid: number; slots: Record<string, Slo
 /** Starts `slots` sets (one per jest worker) and describes them in `file`. */
 export async function startSharedInfra(opts: { slots: number; file: string }): Promise<{ stop(): Promise<void> }> {
   const started: { nats: NatsZoneServer[]; s3: S3Server[] } = { nats: [], s3: [] };
+  const logFiles: string[] = [];
   const stop = async () => {
     await Promise.all([...started.nats.map((n) => n.stop()), ...started.s3.map((s) => s.stop())]);
-    fs.rmSync(opts.file, { force: true });
+    for (const f of [opts.file, ...logFiles]) fs.rmSync(f, { force: true });
   };
   try {
     const description: SharedInfraDescription = { pid: process.pid, slots: {} };
@@ -43,10 +45,12 @@ export async function startSharedInfra(opts: { slots: number; file: string }): P
       slot.nats = {} as Slot['nats'];
       slot.s3 = {} as Slot['s3'];
       for (const zone of ZONES) {
-        const [n, s] = await Promise.all([startNatsZone({ zone }), startS3()]);
+        const logFile = path.join(path.dirname(opts.file), `test-infra-${process.pid}-nats-${zone}-${i + 1}.log`);
+        const [n, s] = await Promise.all([startNatsZone({ zone, logFile }), startS3()]);
         started.nats.push(n);
         started.s3.push(s);
-        slot.nats[zone] = { zone, url: n.url, port: n.port, host: n.host, storeDir: n.storeDir, users: n.users };
+        logFiles.push(logFile);
+        slot.nats[zone] = { zone, url: n.url, port: n.port, host: n.host, storeDir: n.storeDir, logFile, users: n.users };
         slot.s3[zone] = { endpoint: s.endpoint, port: s.port, accessKey: s.accessKey, secretKey: s.secretKey, directory: s.directory };
       }
       description.slots[String(i + 1)] = slot;
@@ -72,6 +76,7 @@ const refuse = (what: string) => async () => {
 
 // Module state is per test file: jest gives every file its own module registry.
 const resetZones = new Map<Zone, Promise<void>>();
+const logOffsets = new Map<Zone, number>();
 const silent = createLogger({ service: 'testkit', level: 'silent' });
 
 /** Deletes every stream of the zone's shared server and provisions the topology's streams again. */
@@ -96,14 +101,18 @@ async function resetStreams(n: NatsCoordinates): Promise<void> {
 export async function sharedNats(zone: Zone): Promise<NatsZoneServer | undefined> {
   const n = currentSlot()?.nats[zone];
   if (!n) return undefined;
-  if (!resetZones.has(zone)) resetZones.set(zone, resetStreams(n));
+  if (!resetZones.has(zone)) {
+    // The server's log from here on is this file's (logs() below).
+    logOffsets.set(zone, fs.existsSync(n.logFile) ? fs.statSync(n.logFile).size : 0);
+    resetZones.set(zone, resetStreams(n));
+  }
   await resetZones.get(zone);
   return {
     zone, url: n.url, port: n.port, host: n.host, storeDir: n.storeDir, users: n.users,
     stop: async () => {},
     kill: refuse(`the ${zone} NATS server`),
     restart: refuse(`the ${zone} NATS server`),
-    logs: () => { throw new Error(`the shared ${zone} NATS server's log is not kept per file; start your own server to read it`); },
+    logs: () => (fs.existsSync(n.logFile) ? fs.readFileSync(n.logFile).subarray(logOffsets.get(zone) ?? 0).toString('utf8') : ''),
   };
 }
 
