@@ -1,10 +1,10 @@
-import { waitFor } from '@hall/testkit';
 /**
  * The lane is one-way because of what the servers allow its two users, not because of what the
  * relay's code chooses to do: every refusal below comes from a nats-server.
  */
 import { createLogger } from '@hall/logging';
 import { connectNats, consume, createPublisher, type NatsConnection } from '@hall/messaging';
+import { waitFor } from '@hall/testkit';
 import { startLane, applicationSubmitted, publishRaw, streamAdmin, type LaneHarness } from './helpers.js';
 
 const logger = createLogger({ service: 'relay-access-test', level: 'silent' });
