@@ -42,7 +42,7 @@ describe('udp receiver quarantine', () => {
       promisedDays: 5, statutoryDays: 20, guide: {}, formSchema: { type: 'object' }, publishedAt: new Date().toISOString(),
       materials: [{ code: 'id-card', name: '身份证', required: true, allowedTypes: ['application/pdf'], maxSizeBytes: 1024 * 1024 }],
     } }));
-    await waitFor(() => lanes.halves['inbound-receiver'].db.itemMaterialType.findFirst({ where: { itemCode: 'T-PDF-ONLY' } }), 20_000, 100);
+    await waitFor(() => lanes.halves['inbound-receiver'].db.itemMaterialType.findFirst({ where: { itemCode: 'T-PDF-ONLY' } }), { what: "the receiver's material types of item T-PDF-ONLY", timeoutMs: 20_000, everyMs: 50 });
     const pngForPdfOnly = application([await upload(PNG, 'image/png')]);
     pngForPdfOnly.payload.itemCode = 'T-PDF-ONLY';
     const broken = { ...application(), payload: { applicationId: 'not-a-uuid' } };
@@ -59,7 +59,7 @@ describe('udp receiver quarantine', () => {
     const goodSeq = (await pub.publish(good)).seq;
 
     const receiver = lanes.halves['inbound-receiver'];
-    await waitFor(async () => (await receiver.db.laneSequence.count({ where: { lane: 'inbound', seq: { lte: BigInt(goodSeq) } } })) >= goodSeq, 60_000, 100);
+    await waitFor(async () => (await receiver.db.laneSequence.count({ where: { lane: 'inbound', seq: { lte: BigInt(goodSeq) } } })) >= goodSeq, { what: `receiver accounted for sequences 1..${goodSeq}`, timeoutMs: 60_000, everyMs: 50 });
 
     for (const c of cases) {
       const q = await receiver.db.quarantineEntry.findFirst({ where: { lane: 'inbound', sourceSeq: BigInt(c.seq) } });
@@ -72,7 +72,7 @@ describe('udp receiver quarantine', () => {
     const events = await waitFor(async () => {
       const e = await readStream(lanes.zones.extranet.admin, provisioner, 'QUARANTINE');
       return e.length >= cases.length && e;
-    }, 60_000, 200);
+    }, { what: `${cases.length} announcements on the extranet QUARANTINE stream`, timeoutMs: 60_000 });
     const payloads = events.map((e) => JSON.parse(e.data.toString('utf8')) as { type: string; zone: string; payload: { sourceSeq: number; reason: string; lane: string } });
     for (const c of cases) {
       const ev = payloads.find((p) => p.payload.sourceSeq === c.seq);
