@@ -16,6 +16,9 @@ import { sharedNats, sharedS3 } from './shared-infra.js';
 export const TEST_ISSUER = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' } as const;
 export const TEST_AUDIENCE = { internet: 'hall-internet', extranet: 'hall-extranet' } as const;
 
+/** NATS users of this test file already given an environment on the shared server (module state is per file). */
+const sharedUsers = new Set<string>();
+
 export interface ServiceEnv {
   env: Record<string, string>;
   nats: NatsZoneServer;
@@ -41,7 +44,12 @@ export async function createServiceEnv(opts: {
 }): Promise<ServiceEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-svc-'));
   const db = await createTestDatabase({ prefix: opts.natsUser.replace(/[^a-z]/g, '') });
-  const shared = !opts.own && !opts.nats ? await sharedNats(opts.zone) : undefined;
+  // A second environment for the same NATS user in one file would share its durable consumers
+  // with the first and take its messages: it gets a server of its own, like a separate deployment.
+  const userKey = `${opts.zone}/${opts.natsUser}`;
+  const firstOfItsUser = !sharedUsers.has(userKey);
+  const shared = !opts.own && !opts.nats && firstOfItsUser ? await sharedNats(opts.zone) : undefined;
+  if (shared) sharedUsers.add(userKey);
   const ownNats = !opts.nats && !shared;
   const nats = opts.nats ?? shared ?? (await startNatsZone({ zone: opts.zone }));
   // A bucket of its own on the worker's shared store, or a store of its own.
