@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateSigningKey } from '@hall/auth';
 import { generatePasswords } from '@hall/messaging';
-import { startNatsZone, startS3, freePort, type NatsZoneServer, type S3Server } from '@hall/testkit';
+import { startNatsZone, startS3, freePort, trackChild, type NatsZoneServer, type S3Server } from '@hall/testkit';
 import { PROCESSES, ISSUER, AUDIENCE, processesFor, type ProcessSpec, type RelayTransport, type ZoneName } from './topology.js';
 
 export * from './topology.js';
@@ -256,6 +256,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         detached: true,
       });
       fs.closeSync(out);
+      // Killed by the test kit's reaper if the launcher itself dies without stopping them (a
+      // test run killed mid-file left a whole platform running before).
+      trackChild(child);
       p.child = child;
       p.stopping = false;
       launched.push(child);
