@@ -228,7 +228,6 @@ export async function startUdpReceiver(d: ReceiverDeps): Promise<ReceiverHandle>
     await Promise.all(toRelay.map((v) => d.publisher.publish(v.message)));
 
     for (const v of final) done.add(v.seq);
-    if (final.some((v) => v.outcome !== 'relayed' || !v.message.type.startsWith('relay.'))) dirty = true;
     const before = through;
     let nextThrough = through;
     while (done.has(nextThrough + 1)) nextThrough++;
@@ -256,6 +255,10 @@ export async function startUdpReceiver(d: ReceiverDeps): Promise<ReceiverHandle>
     }
     if (final.some((v) => v.outcome === 'quarantined')) d.notifyOutbox();
     advance();
+    // Marked only now that the watermark moved: a report sent while the batch was being committed
+    // would carry the old watermark and clear the mark, and the next report would wait for the
+    // keep-alive (60 s).
+    if (final.some((v) => v.outcome !== 'relayed' || !v.message.type.startsWith('relay.'))) dirty = true;
   };
 
   const drain = async () => {
