@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@hall/logging';
 import { connectNats, type NatsConnection } from '@hall/messaging';
 import { createObjectStore, type ObjectStore } from '@hall/storage';
-import { createTestDatabase, freePort, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
+import { budget, createTestDatabase, freePort, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
 import { trackChild, waitForExit } from '@hall/testkit/processes';
 import { createPrisma, type Db } from '../src/db.js';
 import { LANES, type LaneName } from '../src/lanes.js';
@@ -94,7 +94,8 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
   await Promise.all([
     ...(['internet', 'extranet'] as const).map(async (zone) => {
       const [nats, s3] = await Promise.all([startNatsZone({ zone }), startS3({ buckets: ['hall-materials'] })]);
-      const store = createObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'hall-materials', logger });
+      // The test's own reads (comparing hundreds of copies at once) get a load-scaled timeout, not the service default of 5 s.
+      const store = createObjectStore({ endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket: 'hall-materials', logger, timeoutMs: budget(30_000) });
       zones[zone] = { nats, s3, store, admin: streamAdmin(await connectTo(nats, 'provisioner')) };
     }),
     ...(['inbound', 'outbound'] as const).map(async (lane) => {
