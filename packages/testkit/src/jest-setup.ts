@@ -4,7 +4,7 @@
  * `waitFor` (budget.ts), so a busy machine makes tests slower, not red. Tests keep writing
  * `it(name, fn, 30_000)`; the factor is applied when the test is registered.
  */
-import { slowdown } from './budget.js';
+import { budget } from './budget.js';
 
 type Fn = (...args: any[]) => any;
 const g = globalThis as unknown as Record<string, Fn & Record<string, unknown>>;
@@ -12,7 +12,7 @@ const g = globalThis as unknown as Record<string, Fn & Record<string, unknown>>;
 function scaleLastTimeout(orig: Fn & Record<string, unknown>, timeoutIndex: number): Fn {
   const wrapped = function (this: unknown, ...args: unknown[]) {
     const t = args[timeoutIndex];
-    if (typeof t === 'number' && Number.isFinite(t)) args[timeoutIndex] = Math.round(t * slowdown());
+    if (typeof t === 'number' && Number.isFinite(t)) args[timeoutIndex] = budget(t);
     return orig.apply(this, args);
   };
   // it.each, it.only, it.skip, … keep working (unscaled).
@@ -24,4 +24,4 @@ for (const name of ['beforeAll', 'afterAll', 'beforeEach', 'afterEach']) if (typ
 
 // Tests without a stated timeout get jest's default (jest.config.js testTimeout), stretched alike.
 const DEFAULT_TEST_TIMEOUT_MS = 60_000;
-(import.meta as unknown as { jest?: { setTimeout(ms: number): void } }).jest?.setTimeout(Math.round(DEFAULT_TEST_TIMEOUT_MS * slowdown()));
+(import.meta as unknown as { jest?: { setTimeout(ms: number): void } }).jest?.setTimeout(budget(DEFAULT_TEST_TIMEOUT_MS));

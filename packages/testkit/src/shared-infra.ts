@@ -63,11 +63,15 @@ export async function startSharedInfra(opts: { slots: number; file: string }): P
   }
 }
 
+let workerSlot: Slot | null | undefined;
+
+/** This worker's slot, read once per test file (null: the run has no shared infrastructure). */
 function currentSlot(): Slot | undefined {
-  const file = process.env.HALL_TEST_INFRA;
-  if (!file || !fs.existsSync(file)) return undefined;
-  const description = JSON.parse(fs.readFileSync(file, 'utf8')) as SharedInfraDescription;
-  return description.slots[process.env.JEST_WORKER_ID ?? '1'];
+  if (workerSlot === undefined) {
+    const file = process.env.HALL_TEST_INFRA;
+    workerSlot = file && fs.existsSync(file) ? ((JSON.parse(fs.readFileSync(file, 'utf8')) as SharedInfraDescription).slots[process.env.JEST_WORKER_ID ?? '1'] ?? null) : null;
+  }
+  return workerSlot ?? undefined;
 }
 
 const refuse = (what: string) => async () => {
