@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
 import { trackDir, untrackDir } from './processes.js';
+import { applyDurablePut } from './s3rver-durable-put.js';
 
 export interface S3Server {
   endpoint: string;
@@ -40,6 +41,8 @@ type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 // s3rver is CommonJS without types; require keeps the type surface local to this file.
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver') as S3rverCtor;
+// s3rver acknowledges a PUT before the file is written; see s3rver-durable-put.ts.
+applyDurablePut();
 
 export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
   const port = opts.port ?? (await freePort());
