@@ -30,3 +30,4 @@ export { parsePrismaSchema, PrismaSchemaParseError, type PrismaSchema, type Pris
 export { createPrismaClient, TRANSACTION_OPTIONS, type SqlExecutor, type PrismaClientOptions } from './client.js';
 export { parseDatabaseUrl } from './url.js';
 export * from './audit.js';
+export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseUrl, roleOf, type ServiceDatabase } from './provision.js';

