@@ -31,7 +31,7 @@ export function serviceDatabaseUrl(adminUrl: string, d: ServiceDatabase): string
 /** A SQL string literal (standard_conforming_strings is on in every supported Postgres). */
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
+const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
 
 /**
  * Gives the objects of a database that another role owned (made before roles were per service, by
