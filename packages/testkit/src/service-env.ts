@@ -10,7 +10,7 @@ import path from 'node:path';
 import { generateSigningKey, createTokenSigner, type Principal } from '@hall/auth';
 import { createTestDatabase } from './index.js';
 import { startNatsZone, type NatsZoneServer } from './index.js';
-import { startS3, type S3Server } from './index.js';
+import { randomCredential, startS3, type S3Credential, type S3Server } from './index.js';
 import { sharedNats, sharedS3 } from './shared-infra.js';
 
 export const TEST_ISSUER = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' } as const;
@@ -22,7 +22,10 @@ const sharedUsers = new Set<string>();
 export interface ServiceEnv {
   env: Record<string, string>;
   nats: NatsZoneServer;
+  /** The store, with its root credential (for a test's own checks of what the service stored). */
   s3?: S3Server;
+  /** The service's own credential (S3_ACCESS_KEY): read-write on its bucket only, as the launcher gives services. */
+  s3Credential?: S3Credential;
   databaseUrl: string;
   /** Signs a token of this zone for the given principal. */
   token(p: Partial<Principal> & { sub: string }): string;
@@ -56,6 +59,12 @@ export async function createServiceEnv(opts: {
   const sharedStore = opts.objectStore && !opts.own ? sharedS3(opts.zone) : undefined;
   const bucket = sharedStore?.bucket ?? 'hall-materials';
   const s3 = opts.objectStore ? (sharedStore?.server ?? (await startS3({ buckets: [bucket] }))) : undefined;
+  let s3Credential: S3Credential | undefined;
+  if (s3) {
+    if (sharedStore) await s3.createBucket(bucket);
+    s3Credential = randomCredential(opts.natsUser, { grants: [{ bucket, access: 'readwrite' }] });
+    s3.addCredential(s3Credential);
+  }
   const key = generateSigningKey('EdDSA');
   const keyFile = path.join(dir, 'signing.json');
   fs.writeFileSync(keyFile, JSON.stringify(key));
@@ -68,12 +77,12 @@ export async function createServiceEnv(opts: {
     ZONE: opts.zone, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url, NATS_URL: nats.url, NATS_USER: creds.user, NATS_PASS: creds.pass,
     AUTH_PUBLIC_KEYS_FILE: publicFile, AUTH_ISSUER: TEST_ISSUER[opts.zone], AUTH_AUDIENCE: TEST_AUDIENCE[opts.zone], AUTH_SIGNING_KEY_FILE: keyFile,
-    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: bucket } : {}),
+    ...(s3 && s3Credential ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3Credential.accessKey, S3_SECRET_KEY: s3Credential.secretKey, S3_BUCKET: bucket } : {}),
     ...opts.env,
   };
   const realm = opts.zone === 'internet' ? 'public' : 'staff';
   return {
-    env, nats, s3, databaseUrl: db.url, keyFile,
+    env, nats, s3, ...(s3Credential ? { s3Credential } : {}), databaseUrl: db.url, keyFile,
     token: (p) => signer.sign({ realm, name: '测试用户', roles: [], ...p } as Principal),
     cleanup: async () => {
       await s3?.stop();

@@ -21,12 +21,12 @@ import { createLogger } from '@hall/logging';
 import { connectNats, provisionStreams, type Zone } from '@hall/messaging';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsZone, type NatsZoneServer } from './nats.js';
-import { startS3, type S3Server } from './s3.js';
+import { createBucketAs, startS3, writeCredential, type S3Server } from './s3.js';
 
 const ZONES: Zone[] = ['internet', 'extranet'];
 
 interface NatsCoordinates { zone: Zone; url: string; port: number; host: string; storeDir: string; logFile: string; users: Record<string, { user: string; pass: string }> }
-interface S3Coordinates { endpoint: string; port: number; accessKey: string; secretKey: string; directory: string }
+interface S3Coordinates { endpoint: string; port: number; accessKey: string; secretKey: string; directory: string; credentialsDir: string }
 interface Slot { nats: Record<Zone, NatsCoordinates>; s3: Record<Zone, S3Coordinates> }
 export interface SharedInfraDescription { pid: number; slots: Record<string, Slot> }
 
@@ -51,7 +51,7 @@ export async function startSharedInfra(opts: { slots: number; file: string }): P
         started.s3.push(s);
         logFiles.push(logFile);
         slot.nats[zone] = { zone, url: n.url, port: n.port, host: n.host, storeDir: n.storeDir, logFile, users: n.users };
-        slot.s3[zone] = { endpoint: s.endpoint, port: s.port, accessKey: s.accessKey, secretKey: s.secretKey, directory: s.directory };
+        slot.s3[zone] = { endpoint: s.endpoint, port: s.port, accessKey: s.accessKey, secretKey: s.secretKey, directory: s.directory, credentialsDir: s.credentialsDir };
       }
       description.slots[String(i + 1)] = slot;
     }));
@@ -120,7 +120,7 @@ export async function sharedNats(zone: Zone): Promise<NatsZoneServer | undefined
   };
 }
 
-/** This worker's S3 endpoint of a zone, with a new bucket for the caller, or undefined without shared infrastructure. */
+/** This worker's S3 endpoint of a zone and a new bucket name for the caller (created by createServiceEnv), or undefined without shared infrastructure. */
 export function sharedS3(zone: Zone): { server: S3Server; bucket: string } | undefined {
   const s = currentSlot()?.s3[zone];
   if (!s) return undefined;
@@ -128,7 +128,10 @@ export function sharedS3(zone: Zone): { server: S3Server; bucket: string } | und
   return {
     bucket,
     server: {
-      endpoint: s.endpoint, port: s.port, accessKey: s.accessKey, secretKey: s.secretKey, directory: s.directory,
+      endpoint: s.endpoint, port: s.port, accessKey: s.accessKey, secretKey: s.secretKey, directory: s.directory, credentialsDir: s.credentialsDir,
+      // The store runs in jest's global-setup process: it reads credentials it does not know from this folder.
+      addCredential: (c) => writeCredential(s.credentialsDir, c),
+      createBucket: (name) => createBucketAs(s.endpoint, s, name),
       stop: async () => {},
       kill: refuse(`the ${zone} object store`),
       restart: refuse(`the ${zone} object store`),

@@ -4,7 +4,9 @@ import { Client as MinioClient } from 'minio';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createLogger } from '@hall/logging';
 import { connectNats } from '@hall/messaging';
-import { createTestDatabase, dockerAvailable, freePort, startNatsZone, startPostgresContainerOrLocal, startS3 } from '../src/index.js';
+import { createHash } from 'node:crypto';
+import { createTestDatabase, dockerAvailable, freePort, randomCredential, startNatsZone, startPostgresContainerOrLocal, startS3, type S3Credential } from '../src/index.js';
+import { canonicalRequest, signature } from '../src/s3-auth.js';
 
 const logger = createLogger({ service: 'testkit-test', level: 'silent' });
 
@@ -86,6 +88,91 @@ describe('startS3', () => {
       await s3.stop();
     }
     expect(existsSync(s3.directory)).toBe(false);
+  });
+});
+
+describe('startS3 authentication and policies', () => {
+  const minio = (endpoint: string, c: { accessKey: string; secretKey: string }) => {
+    const u = new URL(endpoint);
+    return new MinioClient({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: c.accessKey, secretKey: c.secretKey, pathStyle: true, region: 'us-east-1' });
+  };
+  /** A header-signed request with the given declared payload hash, whatever the body is. */
+  const signedFetch = (endpoint: string, c: S3Credential, method: string, path: string, body: string, declared = createHash('sha256').update(body).digest('hex')) => {
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const headers: Record<string, string> = { host: new URL(endpoint).host, 'x-amz-date': amzDate, 'x-amz-content-sha256': declared };
+    const signed = ['host', 'x-amz-content-sha256', 'x-amz-date'];
+    const sig = signature(c.secretKey, amzDate, { date: amzDate.slice(0, 8), region: 'us-east-1', service: 's3' }, canonicalRequest({ method, url: path, headers }, signed, declared)!);
+    headers.authorization = `AWS4-HMAC-SHA256 Credential=${c.accessKey}/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request, SignedHeaders=${signed.join(';')}, Signature=${sig}`;
+    return fetch(`${endpoint}${path}`, { method, headers, ...(method === 'PUT' ? { body } : {}) });
+  };
+  const code = async (res: Response) => /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1];
+
+  it('refuses anonymous list, get, put and delete with S3 XML errors', async () => {
+    const s3 = await startS3({ buckets: ['materials'] });
+    try {
+      await minio(s3.endpoint, s3).putObject('materials', 'a.txt', Buffer.from('x'));
+      for (const [method, path] of [['GET', '/'], ['GET', '/materials?list-type=2'], ['GET', '/materials/a.txt'], ['PUT', '/materials/a.txt'], ['DELETE', '/materials/a.txt']] as const) {
+        const res = await fetch(`${s3.endpoint}${path}`, { method, ...(method === 'PUT' ? { body: 'replaced' } : {}) });
+        expect([method, path, res.status, res.headers.get('content-type')]).toEqual([method, path, 403, 'application/xml']);
+        expect(await code(res)).toBe('AccessDenied');
+      }
+      expect((await minio(s3.endpoint, s3).statObject('materials', 'a.txt')).size).toBe(1);
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  it('holds each credential to its bucket, prefixes and access; refuses wrong keys and signatures', async () => {
+    const writer = randomCredential('writer', { grants: [{ bucket: 'materials', prefixes: ['materials/'], access: 'readwrite' }, { bucket: 'materials', prefixes: ['certificates/'], access: 'read' }] });
+    const s3 = await startS3({ buckets: ['materials', 'other'], credentials: [writer] });
+    try {
+      const root = minio(s3.endpoint, s3);
+      await root.putObject('materials', 'certificates/c.pdf', Buffer.from('%PDF'));
+      await root.putObject('other', 'x', Buffer.from('other'));
+      const w = minio(s3.endpoint, writer);
+      expect(await w.bucketExists('materials')).toBe(true);
+      await w.putObject('materials', 'materials/u1/a', Buffer.from('营业执照'));
+      expect((await w.statObject('materials', 'materials/u1/a')).size).toBe(Buffer.byteLength('营业执照'));
+      expect((await w.statObject('materials', 'certificates/c.pdf')).size).toBe(4);
+      await expect(w.putObject('materials', 'certificates/c.pdf', Buffer.from('forged'))).rejects.toMatchObject({ code: 'AccessDenied' });
+      await expect(w.getObject('other', 'x')).rejects.toMatchObject({ code: 'AccessDenied' });
+      await expect(w.makeBucket('mine', 'us-east-1')).rejects.toMatchObject({ code: 'AccessDenied' });
+      await expect(w.removeObject('materials', 'certificates/c.pdf')).rejects.toMatchObject({ code: 'AccessDenied' });
+      await w.removeObject('materials', 'materials/u1/a');
+      // A credential added at run time (as createServiceEnv does on the shared store) works at once.
+      const late = randomCredential('late', { grants: [{ bucket: 'other', access: 'read' }] });
+      s3.addCredential(late);
+      expect((await minio(s3.endpoint, late).statObject('other', 'x')).size).toBe(5);
+      await expect(minio(s3.endpoint, { accessKey: writer.accessKey, secretKey: 'wrong' }).statObject('materials', 'certificates/c.pdf')).rejects.toThrow();
+      const wrongSecret = await signedFetch(s3.endpoint, { ...writer, secretKey: 'wrong' }, 'GET', '/materials/certificates/c.pdf', '');
+      expect([wrongSecret.status, await code(wrongSecret)]).toEqual([403, 'SignatureDoesNotMatch']);
+      const unknown = await signedFetch(s3.endpoint, { ...writer, accessKey: 'nobody' }, 'GET', '/materials/certificates/c.pdf', '');
+      expect([unknown.status, await code(unknown)]).toEqual([403, 'InvalidAccessKeyId']);
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  it('serves presigned GETs, and stores nothing when the body does not match its signed hash', async () => {
+    const s3 = await startS3({ buckets: ['materials'] });
+    try {
+      const root = minio(s3.endpoint, s3);
+      await root.putObject('materials', 'doc.txt', Buffer.from('original'));
+      const url = await root.presignedGetObject('materials', 'doc.txt', 60);
+      expect(await (await fetch(url)).text()).toBe('original');
+      const tampered = await fetch(url.replace('doc.txt', 'other.txt'));
+      expect([tampered.status, await code(tampered)]).toEqual([403, 'SignatureDoesNotMatch']);
+      const swapped = await signedFetch(s3.endpoint, s3, 'PUT', '/materials/doc.txt', 'swapped', createHash('sha256').update('original').digest('hex'));
+      expect([swapped.status, await code(swapped)]).toEqual([400, 'XAmzContentSHA256Mismatch']);
+      const ok = await signedFetch(s3.endpoint, s3, 'PUT', '/materials/new.txt', 'new');
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('etag')).toBe(`"${createHash('md5').update('new').digest('hex')}"`);
+      const chunks: Buffer[] = [];
+      for await (const c of await root.getObject('materials', 'doc.txt')) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('original');
+    } finally {
+      await s3.stop();
+    }
   });
 });
 
