@@ -48,6 +48,8 @@ process.stdout.write(`启动网上办事大厅（两网）… 数据目录 ${dat
 const platform = platformRef = await startPlatform({
   dataDir,
   adminDatabaseUrl: process.env.DATABASE_URL || undefined,
+  // Several platforms on one DATABASE_URL server need their own database and role names.
+  databasePrefix: process.env.HALL_DATABASE_PREFIX || undefined,
   seed: true,
   logLevel: process.env.LOG_LEVEL ?? 'info',
   onProgress: (step, done, total) => process.stdout.write(`  [${String(done).padStart(2)}/${total}] ${step} ✓\n`),
