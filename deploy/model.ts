@@ -95,6 +95,7 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   if (u.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: `${secretsDir}/public-keys.json`, AUTH_ISSUER: ISSUER[u.zone], AUTH_AUDIENCE: AUDIENCE[u.zone] });
   if (u.identity) {
     Object.assign(env, { AUTH_SIGNING_KEY_FILE: `${secretsDir}/signing-key.json`, IDENTITY_DATA_KEY: '${IDENTITY_DATA_KEY}' });
+    if (u.zone === 'extranet') env.EXCHANGE_CLIENT_SECRET = '${EXCHANGE_CLIENT_SECRET}';
   } else if (u.auth) {
     // Verification keys from the realm's JWKS: a key rotation reaches every service without a restart.
     env.AUTH_JWKS_URL = `${hosts.url(identity)}/.well-known/jwks.json`;
@@ -103,7 +104,7 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   // The QR code on a certificate leads to the public portal's verification page (the internet zone's address).
   if (u.service === 'certificate') env.CERTIFICATE_VERIFY_URL = '${PORTAL_PUBLIC_URL}/verify.html';
   if (u.service === 'exchange') {
-    Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token' });
+    Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token', SERVICE_TOKEN_URL: `${hosts.url('identity-staff')}/v1/oauth/token`, SERVICE_CLIENT_SECRET: '${EXCHANGE_CLIENT_SECRET}' });
   }
   if (u.objectStore) Object.assign(env, { S3_ENDPOINT: hosts.s3, S3_ACCESS_KEY: 'hall', S3_SECRET_KEY: '${MINIO_ROOT_PASSWORD}', S3_BUCKET: BUCKET });
   if (u.relay) {

@@ -33,6 +33,8 @@ export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
   };
   // The public portal's address as citizens reach it (certificates' QR codes point there; edit to the real one).
   if (zone === 'extranet') env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
+  // The data-exchange service's own client secret at identity-staff (its calls to approval, certificate and catalog).
+  if (zone === 'extranet') env.EXCHANGE_CLIENT_SECRET = randomBytes(24).toString('hex');
   // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
   for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
   const key = generateSigningKey('EdDSA');

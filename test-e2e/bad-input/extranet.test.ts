@@ -6,7 +6,7 @@
  * Reproduce: FUZZ_SEED=<seed printed below> FUZZ_RUNS=<runs> pnpm -s test:jest test-e2e/bad-input/extranet.test.ts
  */
 import { routesOf, fuzzService, fuzzSeed, summary, type FuzzTarget } from '../src/fuzz.js';
-import { authorizations, RUNS } from './principals.js';
+import { authorizations, RUNS, SCOPES } from './principals.js';
 
 const SEED = fuzzSeed();
 beforeAll(() => { process.stdout.write(`bad-input extranet: seed ${SEED}, ${RUNS} runs per route (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to reproduce)\n`); });
@@ -59,7 +59,7 @@ describe('bad input, extranet', () => {
     const h = await (await import('../../services/exchange/test/helpers.js')).startExchange({ with: ['certificate', 'approval', 'catalog'] });
     try {
       // api_call is exchange's call log: every call, refused ones included, is recorded by design.
-      await run({ name: 'exchange', app: h.exchange.app, databaseUrl: h.env.databaseUrl, authorizations: authorizations(h.env, 'extranet'), ignoreTables: ['api_call'] });
+      await run({ name: 'exchange', app: h.exchange.app, databaseUrl: h.env.databaseUrl, authorizations: [...authorizations(h.env, 'extranet'), h.client(SCOPES as never).authorization], ignoreTables: ['api_call'] });
     } finally { await h.close(); }
   }, 240_000);
 });

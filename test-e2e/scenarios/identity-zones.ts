@@ -77,5 +77,26 @@ describe('scenario: identity-zones', () => {
         expect([name, (await call('GET', `${platform.url(name)}${PROTECTED[name]}`, { token: oldToken })).status === 401]).toEqual([name, false]);
       }
     });
+
+    // One door (issue 20): a data-exchange client's token carries the exchange's audience, so it is
+    // refused by approval and certificate directly; through the exchange (its service token
+    // downstream) it works, limited and audited.
+    it('refuses a client token on approval and certificate directly, and serves it through the exchange with an audit record', async () => {
+      const client = await call('POST', `${platform.url('identity-staff')}/v1/oauth/token`, { json: { grant_type: 'client_credentials', client_id: 'gy-gaj-exchange', client_secret: 'Exchange#Demo-2026-secret' } });
+      const token = client.body.access_token as string;
+      for (const [name, route] of [['approval', '/v1/cases/by-number/GY-TEST-00000000-000001/status'], ['certificate', '/v1/certificates/00000000000000000X/verify'], ['catalog', '/v1/items']] as const) {
+        const r = await call('GET', `${platform.url(name)}${route}`, { token });
+        expect([name, r.status, r.headers.get('content-type')?.startsWith('application/problem+json'), r.body?.code]).toEqual([name, 401, true, 'unauthenticated']);
+      }
+      const through = await call('GET', `${platform.url('exchange')}/v1/cases/GY-TEST-00000000-000001/status`, { token });
+      expect([through.status, through.body?.code]).toEqual([404, 'case_not_found']);
+      const items = await call('GET', `${platform.url('exchange')}/v1/catalog/items?pageSize=5`, { token });
+      expect(items.status).toBe(200);
+      const supervisor = await login(platform.url('identity-staff'), 'supervisor01');
+      const audit = await call('GET', `${platform.url('exchange')}/v1/audit/calls?clientId=gy-gaj-exchange&pageSize=50`, { token: supervisor });
+      expect(audit.status).toBe(200);
+      const endpoints = (audit.body.items as { endpoint: string; status: number }[]).map((c) => `${c.endpoint} ${c.status}`);
+      expect(endpoints).toEqual(expect.arrayContaining(['/v1/cases/:caseNumber/status 404', '/v1/catalog/items 200']));
+    });
   });
 });

@@ -5,7 +5,7 @@
  */
 export { generateSigningKey, jwkThumbprint, SIGNING_ALGS, type SigningAlg, type SigningKey } from './keys.js';
 export { createTokenSigner, type TokenSigner, type TokenSignerOptions } from './signer.js';
-export { PrincipalSchema, RealmSchema, type Principal, type Realm } from './principal.js';
+export { PrincipalSchema, RealmSchema, exchangeAudience, type Principal, type Realm } from './principal.js';
 export {
   authPlugin, requireRealm, requireRole, requirePosition, requireScope, UNAUTHENTICATED_TITLE, FORBIDDEN_TITLE,
   type AuthOptions, type AuthHandler,

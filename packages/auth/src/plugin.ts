@@ -23,7 +23,8 @@ export interface AuthOptions {
   /** Tuning of the JWKS cache (tests). */
   jwks?: Omit<JwksKeySourceOptions, 'url' | 'algorithms'>;
   issuer: string;
-  audience: string;
+  /** The zone's audience; a list where a service also takes another audience (the exchange takes client tokens). */
+  audience: string | string[];
   /** Accepted algorithms; default both. Narrow it to refuse a key type outright. */
   algorithms?: SigningAlg[];
   /** Seconds of clock skew tolerated on exp/iat; default 30. */
@@ -121,7 +122,22 @@ const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     },
   });
 
-  app.decorate('authenticate', async function authenticate(request: FastifyRequest): Promise<void> {
+  app.decorate('authenticate', authenticate);
+  // Authentication before validation: a route guarded by app.authenticate (first in its
+  // preHandler list) runs it, and the principal-only guards right after it, in onRequest instead,
+  // so an anonymous or unauthorised caller gets 401/403 before the body is parsed or validated and
+  // never learns a protected route's schema from field-level 400s. Guards that read params or the
+  // body stay in preHandler, after validation.
+  app.addHook('onRoute', (route) => {
+    const list = asList(route.preHandler);
+    if (list[0] !== authenticate) return;
+    let n = 1;
+    while (n < list.length && principalGuards.has(list[n]!)) n++;
+    route.preHandler = list.slice(n) as typeof route.preHandler;
+    route.onRequest = [...list.slice(0, n), ...asList(route.onRequest)] as typeof route.onRequest;
+  });
+
+  async function authenticate(request: FastifyRequest): Promise<void> {
     let claims: unknown;
     try {
       claims = await request.jwtVerify();
@@ -142,8 +158,16 @@ const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
       throw unauthenticated('访问令牌无效');
     }
     principals.set(request, pickPrincipal(claims));
-  });
+  }
 };
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+const asList = (hooks: unknown): Function[] => (Array.isArray(hooks) ? [...hooks] : typeof hooks === 'function' ? [hooks] : []);
+
+/** Guards that read nothing but request.principal, and so may run before validation (see onRoute above). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+const principalGuards = new WeakSet<Function>();
+const principalGuard = (guard: AuthHandler): AuthHandler => { principalGuards.add(guard); return guard; };
 
 // Depends on @hall/http's problem handlers: the ProblemErrors thrown here are only rendered as
 // problem+json there, so registering on a bare fastify instance fails at boot rather than quietly.
@@ -158,34 +182,34 @@ function current(request: FastifyRequest): Principal {
 
 /** preHandler: 403 unless the caller belongs to the realm (public = applicants, staff = civil servants). */
 export function requireRealm(realm: Realm): AuthHandler {
-  return async (request) => {
+  return principalGuard(async (request) => {
     const p = current(request);
     if (p.realm !== realm) throw forbidden(realm === 'staff' ? '仅限工作人员访问' : realm === 'client' ? '仅限数据交换客户端访问' : '仅限办事群众访问');
-  };
+  });
 }
 
 /** preHandler: 403 unless the caller holds at least one of the roles. */
 export function requireRole(...roles: string[]): AuthHandler {
   if (roles.length === 0) throw new Error('requireRole needs at least one role');
-  return async (request) => {
+  return principalGuard(async (request) => {
     if (!current(request).roles.some((r) => roles.includes(r))) throw forbidden('缺少所需角色');
-  };
+  });
 }
 
 /** preHandler: 403 unless the caller (an API client) was granted every one of the scopes. */
 export function requireScope(...scopes: string[]): AuthHandler {
   if (scopes.length === 0) throw new Error('requireScope needs at least one scope');
-  return async (request) => {
+  return principalGuard(async (request) => {
     const granted = current(request).scopes ?? [];
     const missing = scopes.filter((s) => !granted.includes(s));
     if (missing.length) throw forbidden(`缺少数据交换授权范围：${missing.join('、')}`);
-  };
+  });
 }
 
 /** preHandler: 403 unless the caller holds at least one of the positions (岗位). */
 export function requirePosition(...positions: string[]): AuthHandler {
   if (positions.length === 0) throw new Error('requirePosition needs at least one position');
-  return async (request) => {
+  return principalGuard(async (request) => {
     if (!(current(request).positions ?? []).some((p) => positions.includes(p))) throw forbidden('缺少所需岗位');
-  };
+  });
 }

@@ -53,3 +53,12 @@ export function pickPrincipal(claims: Principal): Principal {
     ...(claims.scopes !== undefined ? { scopes: [...claims.scopes] } : {}),
   };
 }
+
+/**
+ * The audience of data-exchange client tokens: derived from the zone's audience, so that identity
+ * (which signs them) and the exchange (the one service that accepts them) agree without another
+ * setting, and no other service of the zone (which accepts only the zone's audience) takes them.
+ * A client therefore reaches approval, certificate and catalog only through the exchange, with its
+ * rate limit and audit; the exchange calls them with a service token of its own.
+ */
+export const exchangeAudience = (zoneAudience: string): string => `${zoneAudience}:exchange`;

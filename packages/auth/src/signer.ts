@@ -22,7 +22,8 @@ export interface TokenSignerOptions {
 }
 
 export interface TokenSigner {
-  sign(principal: Principal): string;
+  /** `audience` overrides the signer's own, e.g. data-exchange client tokens (exchangeAudience). */
+  sign(principal: Principal, opts?: { audience?: string }): string;
   /** The public key as a JWKS document, for /.well-known/jwks.json. */
   jwks(): { keys: JsonWebKey[] };
 }
@@ -40,13 +41,13 @@ export function createTokenSigner(opts: TokenSignerOptions): TokenSigner {
   const jwk = publicJwk(createPublicKey(privateKey), opts.kid);
 
   return {
-    sign(principal) {
+    sign(principal, signOpts) {
       if (!Value.Check(PrincipalSchema, principal)) {
         const first = Value.Errors(PrincipalSchema, principal).First();
         throw new Error(`invalid principal${first ? ` at ${first.path}: ${first.message}` : ''}`);
       }
       const iat = Math.floor(now() / 1000);
-      const payload = b64url({ ...pickPrincipal(principal), iss: opts.issuer, aud: opts.audience, iat, exp: iat + ttl, jti: randomUUID() });
+      const payload = b64url({ ...pickPrincipal(principal), iss: opts.issuer, aud: signOpts?.audience ?? opts.audience, iat, exp: iat + ttl, jti: randomUUID() });
       const input = `${header}.${payload}`;
       // JWS ES256 wants the raw r||s signature, not node's default DER encoding.
       const signature = opts.alg === 'EdDSA'

@@ -98,6 +98,8 @@ export interface Platform {
 interface Secrets {
   nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>;
   /** identity's IDENTITY_DATA_KEY per zone */ dataKeys?: Record<ZoneName, string>;
+  /** The data-exchange service's own client secret at identity-staff (its calls to approval, certificate, catalog). */
+  exchangeClientSecret?: string;
   /** Embedded clusters (superuser password and port per zone; clusterId ties a cluster to these secrets) and each service role's password. */
   postgres?: { clusterId: string; superuser: Record<ZoneName, string>; ports: Partial<Record<ZoneName, number>>; roles: Record<string, string> };
 }
@@ -257,6 +259,12 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     // One UDP port per udp lane: its receiver listens there and its sender aims there.
     const lanePorts: Record<string, number> = {};
     for (const spec of specs) if (spec.lane) lanePorts[spec.lane.name] ??= await freeUdpPort();
+    // The exchange's service identity: HALL_EXCHANGE_CLIENT_SECRET, else generated once into secrets.json.
+    const exchangeSecret = (): string => {
+      if (process.env.HALL_EXCHANGE_CLIENT_SECRET) return process.env.HALL_EXCHANGE_CLIENT_SECRET;
+      if (!secrets.exchangeClientSecret) { secrets.exchangeClientSecret = randomBytes(24).toString('hex'); saveSecrets(dataDir, secrets); }
+      return secrets.exchangeClientSecret;
+    };
     const envFor = (spec: ProcessSpec, port: number): Record<string, string> => {
       const z = spec.zone;
       const env: Record<string, string> = {
@@ -270,6 +278,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
           AUTH_SIGNING_KEY_FILE: path.join(dataDir, 'keys', `${z}-signing.json`), IDENTITY_DATA_KEY: secrets.dataKeys![z],
           NOTIFY_MAILBOX_DIR: path.join(dataDir, `mailbox-${z}`),
         });
+        if (z === 'extranet') env.EXCHANGE_CLIENT_SECRET = exchangeSecret();
       } else if (spec.auth) {
         // Every service verifies from its zone identity's JWKS, so key rotation needs no restart.
         env.AUTH_JWKS_URL = `${urlOf(z === 'internet' ? 'identity-public' : 'identity-staff')}/.well-known/jwks.json`;
@@ -278,7 +287,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       // The QR code on a certificate's PDF leads to the portal's verification page.
       if (spec.service === 'certificate') env.CERTIFICATE_VERIFY_URL = `${urlOf('declaration')}/verify.html`;
       if (spec.service === 'exchange') {
-        Object.assign(env, { CERTIFICATE_URL: urlOf('certificate'), APPROVAL_URL: urlOf('approval'), CATALOG_URL: urlOf('catalog'), TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token` });
+        Object.assign(env, { CERTIFICATE_URL: urlOf('certificate'), APPROVAL_URL: urlOf('approval'), CATALOG_URL: urlOf('catalog'), TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token`, SERVICE_TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token`, SERVICE_CLIENT_SECRET: exchangeSecret() });
       }
       if (spec.objectStore) Object.assign(env, { S3_ENDPOINT: s3[z].endpoint, S3_ACCESS_KEY: s3[z].accessKey, S3_SECRET_KEY: s3[z].secretKey, S3_BUCKET: BUCKET });
       if (spec.lane) {

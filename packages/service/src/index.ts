@@ -52,6 +52,8 @@ export interface ServiceDefinition<S extends TObject, P extends Prismaish> {
   objectStore?: boolean;
   /** Register the zone's JWT verification (app.authenticate). */
   auth?: boolean;
+  /** Audiences accepted besides the zone's AUTH_AUDIENCE (the exchange: data-exchange client tokens). */
+  extraAudiences?(zoneAudience: string): string[];
   bodyLimit?: number;
   routes(app: HttpApp, ctx: ServiceContext<Static<S>, P>): Promise<void>;
   /** Start consumers and other background work once the app is listening. */
@@ -119,7 +121,8 @@ export async function startService<S extends TObject, P extends Prismaish>(
     const keys = config.AUTH_JWKS_URL
       ? { jwksUrl: config.AUTH_JWKS_URL }
       : { publicKeys: JSON.parse(fs.readFileSync(config.AUTH_PUBLIC_KEYS_FILE!, 'utf8')) as { kid: string; pem: string }[] };
-    await app.register(authPlugin, { ...keys, issuer: config.AUTH_ISSUER!, audience: config.AUTH_AUDIENCE! });
+    const extra = def.extraAudiences?.(config.AUTH_AUDIENCE!) ?? [];
+    await app.register(authPlugin, { ...keys, issuer: config.AUTH_ISSUER!, audience: extra.length ? [config.AUTH_AUDIENCE!, ...extra] : config.AUTH_AUDIENCE! });
   }
   await def.routes(app, ctx);
 

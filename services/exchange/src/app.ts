@@ -12,15 +12,16 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ProblemSchema, StrictObject, Type } from '@hall/http';
-import { requireRealm, requireRole } from '@hall/auth';
+import { exchangeAudience, requireRealm, requireRole } from '@hall/auth';
 import { Vars } from '@hall/config';
 import { extendConfig, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
 import { createPrisma, type Db } from './db.js';
 import { auditRepository } from './audit.js';
 import { createUpstream } from './upstream.js';
+import { createServiceToken } from './service-token.js';
 import { clientApi } from './routes/client-api.js';
 import { certificateKeys } from './routes/certificate-keys.js';
-import { SCOPES } from './scopes.js';
+import { DOWNSTREAM_SCOPES, SCOPES } from './scopes.js';
 import { importRegistry } from './registries/import.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,6 +33,14 @@ export const ExchangeConfig = extendConfig({
   CATALOG_URL: Vars.url(),
   /** Shown in the OpenAPI document as the client-credentials token endpoint. */
   TOKEN_URL: Type.String({ minLength: 1, default: '/v1/oauth/token' }),
+  /**
+   * The exchange's own client credentials at the zone identity (identity's EXCHANGE_CLIENT_ID and
+   * EXCHANGE_CLIENT_SECRET): approval, certificate and catalog accept only this token, never a
+   * data-exchange client's. SERVICE_TOKEN_URL defaults to TOKEN_URL (which must then be absolute).
+   */
+  SERVICE_CLIENT_ID: Type.String({ minLength: 1, maxLength: 64, default: 'hall-exchange' }),
+  SERVICE_CLIENT_SECRET: Type.String({ minLength: 16 }),
+  SERVICE_TOKEN_URL: Type.Optional(Vars.url()),
   /** Per call into another service. */
   UPSTREAM_TIMEOUT_MS: Vars.int(3000, 50),
   /** How long an open breaker fails fast before probing the service again. */
@@ -68,6 +77,8 @@ export const definition: ServiceDefinition<typeof ExchangeConfig, Db> = {
   migrationsDir: path.resolve(here, '../prisma/migrations'),
   createPrisma,
   auth: true,
+  // Data-exchange clients' tokens are made for the exchange alone; staff tokens carry the zone's audience.
+  extraAudiences: (zoneAudience) => [exchangeAudience(zoneAudience)],
   async routes(app, ctx) {
     const c = ctx.config;
     // Before any route: swagger builds the document from the routes registered after it.
@@ -86,7 +97,13 @@ export const definition: ServiceDefinition<typeof ExchangeConfig, Db> = {
     await app.register(swaggerUi, { routePrefix: '/v1/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
     await app.register(rateLimit, { global: false });
 
-    const breaker = { timeoutMs: c.UPSTREAM_TIMEOUT_MS, resetTimeoutMs: c.BREAKER_RESET_MS, volumeThreshold: c.BREAKER_VOLUME, logger: ctx.logger };
+    const tokenUrl = c.SERVICE_TOKEN_URL ?? c.TOKEN_URL;
+    if (!URL.canParse(tokenUrl)) throw new Error(`SERVICE_TOKEN_URL is required when TOKEN_URL (${tokenUrl}) is not an absolute URL`);
+    const token = createServiceToken({
+      tokenUrl, clientId: c.SERVICE_CLIENT_ID, clientSecret: c.SERVICE_CLIENT_SECRET,
+      scopes: DOWNSTREAM_SCOPES, timeoutMs: c.UPSTREAM_TIMEOUT_MS, logger: ctx.logger,
+    });
+    const breaker = { timeoutMs: c.UPSTREAM_TIMEOUT_MS, resetTimeoutMs: c.BREAKER_RESET_MS, volumeThreshold: c.BREAKER_VOLUME, logger: ctx.logger, token };
     const upstreams = {
       certificate: createUpstream({ name: 'certificate', baseUrl: c.CERTIFICATE_URL, ...breaker }),
       approval: createUpstream({ name: 'approval', baseUrl: c.APPROVAL_URL, ...breaker }),

@@ -20,3 +20,6 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 
 export const hasScope = (scopes: readonly string[] | undefined, scope: Scope): boolean => !!scopes?.includes(scope);
+
+/** What the exchange's own service token asks for: the scopes approval, certificate and catalog check. */
+export const DOWNSTREAM_SCOPES: readonly Scope[] = ['certificate:verify', 'certificate:read', 'certificate:holder-lookup', 'case:status', 'case:applicant', 'catalog:read'];

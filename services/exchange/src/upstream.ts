@@ -1,8 +1,8 @@
 /**
  * Calls into the other extranet services (certificate, approval, catalog), each behind its own
- * opossum circuit breaker with a timeout. The caller's own client token is forwarded, so every
- * downstream service checks realm and scopes itself and sees who is really asking; exchange
- * holds no credentials of its own.
+ * opossum circuit breaker with a timeout. Calls carry the exchange's own service token
+ * (service-token.ts), never the client's: client tokens are for the exchange's audience only, so a
+ * client cannot skip the exchange's rate limit and audit by calling these services directly.
  *
  * - Counted as failures: timeouts, connection errors and 5xx answers (the service is struggling).
  * - Not counted: 4xx answers (the service is up and said no), so one client's bad identifiers
@@ -14,6 +14,7 @@
 import CircuitBreaker from 'opossum';
 import { Problems } from '@hall/http';
 import type { Logger } from '@hall/logging';
+import type { ServiceToken } from './service-token.js';
 
 export interface UpstreamOptions {
   name: string;
@@ -23,11 +24,11 @@ export interface UpstreamOptions {
   volumeThreshold: number;
   errorThresholdPercentage?: number;
   logger?: Logger;
+  /** The exchange's service identity, sent on every call. */
+  token: ServiceToken;
 }
 
 export interface UpstreamCall {
-  /** The caller's `Authorization` header, forwarded as it came. */
-  authorization?: string;
   requestId?: string;
   correlationId?: string;
   query?: Record<string, string | number | undefined>;
@@ -79,11 +80,14 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       const url = new URL(path, opts.baseUrl);
       for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
       const headers: Record<string, string> = { accept: 'application/json' };
-      if (call.authorization) headers.authorization = call.authorization;
       if (call.requestId) headers['x-request-id'] = call.requestId;
       if (call.correlationId) headers['x-correlation-id'] = call.correlationId;
+      headers.authorization = await opts.token.authorization();
       try {
-        return (await breaker.fire(url.toString(), headers)) as UpstreamAnswer<T>;
+        const answer = (await breaker.fire(url.toString(), headers)) as UpstreamAnswer<T>;
+        // The service refused the exchange's own token (expired early, key rotated): fetch a new one next time.
+        if (answer.status === 401) opts.token.invalidate();
+        return answer;
       } catch (err) {
         const e = err as Error & { code?: string };
         const reason = e.code === 'EOPENBREAKER' ? 'circuit_open' : e.code === 'ETIMEDOUT' || e.name === 'TimeoutError' ? 'timeout' : err instanceof UpstreamServerError ? 'server_error' : 'unreachable';

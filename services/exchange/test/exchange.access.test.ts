@@ -72,3 +72,37 @@ describe('exchange access', () => {
     expect((await h.exchange.app.inject({ method: 'GET', url })).statusCode).toBe(401);
   });
 });
+
+// One door (issue 20): a client token is for the exchange alone, so a client cannot skip the
+// exchange's rate limit and audit by calling approval, certificate or catalog itself.
+describe('exchange as the only door for data-exchange clients', () => {
+  const ALL = ENDPOINTS.map((x) => x.scope);
+  const direct = (name: 'certificate' | 'approval' | 'catalog', url: string, headers: Record<string, string>) =>
+    h.downstream[name]!.svc!.app.inject({ method: 'GET', url, headers });
+  const DIRECT = [
+    { name: 'certificate' as const, route: 'verify', url: () => `/v1/certificates/${certificateId}/verify` },
+    { name: 'certificate' as const, route: 'holder lookup', url: () => `/v1/holders/${HOLDER}/certificates?purpose=x-check` },
+    { name: 'approval' as const, route: 'case status', url: () => `/v1/cases/by-number/${CASE_NUMBER}/status` },
+    { name: 'catalog' as const, route: 'items', url: () => '/v1/items' },
+  ];
+
+  it.each(DIRECT)('should refuse a client token used directly on $name $route with 401 problem+json', async ({ name, url }) => {
+    const r = await direct(name, url(), h.client(ALL));
+    expect(r.statusCode).toBe(401);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(r.json()).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it.each(DIRECT)("should answer the exchange's own service token on $name $route", async ({ name, url }) => {
+    expect((await direct(name, url(), h.serviceToken())).statusCode).toBe(200);
+  });
+
+  it('should answer the same client through the exchange, audited, with one service token for many calls', async () => {
+    const client = h.client(['case:status']);
+    const sub = JSON.parse(Buffer.from(client.authorization.split('.')[1]!, 'base64url').toString()).sub as string;
+    for (let i = 0; i < 3; i++) expect((await call(ENDPOINTS.find((e) => e.scope === 'case:status')!, client)).statusCode).toBe(200);
+    const audit = await h.exchange.app.inject({ method: 'GET', url: `/v1/audit/calls?clientId=${sub}`, headers: h.staff(['supervisor']) });
+    expect(audit.json().total).toBe(3);
+    expect(h.serviceTokensIssued()).toBe(1);
+  });
+});

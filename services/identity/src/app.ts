@@ -40,6 +40,13 @@ export const IdentityConfig = extendConfig({
   AUTH_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 3600, default: 900 }),
   CLIENT_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 3600, default: 600 }),
+  /**
+   * Staff realm: the data-exchange service's own client credentials. Its tokens carry the zone's
+   * audience (approval, certificate and catalog accept them); every other client's token carries
+   * the exchange's audience only, so a client can call nothing but the exchange.
+   */
+  EXCHANGE_CLIENT_ID: Type.String({ minLength: 1, maxLength: 64, default: 'hall-exchange' }),
+  EXCHANGE_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, default: 7 * 86_400 }),
   /** Rotate the signing key automatically once it is this old; 0 = only on request. */
   KEY_ROTATE_AFTER_HOURS: Type.Integer({ minimum: 0, default: 720 }),

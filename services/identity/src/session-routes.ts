@@ -5,7 +5,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Problems, ProblemError, ProblemSchema, StrictObject, type HttpPlugin } from '@hall/http';
-import type { JsonWebKey } from 'node:crypto';
+import { createHash, timingSafeEqual, type JsonWebKey } from 'node:crypto';
+import { exchangeAudience } from '@hall/auth';
 import { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
 import { activeAccount, passwordProblem, Password, PrincipalView, toPrincipal, Username, type IdentityDeps } from './deps.js';
 import type { AccountRow } from './accounts.js';
@@ -166,16 +167,34 @@ function oauthRoutes(d: IdentityDeps): HttpPlugin {
       }
       if (!clientId || !secret) throw oauthError(401, 'invalid_client', '客户端认证失败');
       d.limits.client.hit(clientId);
+      const requestedScopes = req.body.scope ? req.body.scope.split(' ').filter(Boolean) : [];
+      if (clientId === d.config.EXCHANGE_CLIENT_ID) {
+        // The exchange's service identity: configured, not stored, and the only client whose token
+        // the zone's other services accept. It names the scopes it needs downstream.
+        const expected = d.config.EXCHANGE_CLIENT_SECRET;
+        if (!expected || !sameSecret(secret, expected)) throw oauthError(401, 'invalid_client', '客户端认证失败');
+        if (requestedScopes.length === 0) throw oauthError(400, 'invalid_scope', '申请的授权范围超出该客户端的授权');
+        const signer = await d.keystore.signer(d.config.CLIENT_TOKEN_TTL_SECONDS);
+        const token = signer.sign({ sub: clientId, realm: 'client', name: '数据交换平台', roles: ['exchange_service'], scopes: requestedScopes });
+        reply.header('cache-control', 'no-store');
+        return { access_token: token, token_type: 'Bearer' as const, expires_in: d.config.CLIENT_TOKEN_TTL_SECONDS, scope: requestedScopes.join(' ') };
+      }
       const client = await d.clients.findByClientId(clientId);
       const ok = await verifyPassword(secret, client?.secretHash ?? DUMMY_HASH);
       if (!client || !ok || client.disabled) throw oauthError(401, 'invalid_client', '客户端认证失败');
-      const requested = req.body.scope ? req.body.scope.split(' ').filter(Boolean) : client.scopes;
+      const requested = requestedScopes.length ? requestedScopes : client.scopes;
       const outside = requested.filter((s) => !client.scopes.includes(s));
       if (outside.length || requested.length === 0) throw oauthError(400, 'invalid_scope', '申请的授权范围超出该客户端的授权');
       const signer = await d.keystore.signer(d.config.CLIENT_TOKEN_TTL_SECONDS);
-      const token = signer.sign({ sub: client.clientId, realm: 'client', name: client.name, roles: ['api_client'], department: client.department, scopes: requested });
+      const token = signer.sign({ sub: client.clientId, realm: 'client', name: client.name, roles: ['api_client'], department: client.department, scopes: requested }, { audience: exchangeAudience(d.config.AUTH_AUDIENCE!) });
       reply.header('cache-control', 'no-store');
       return { access_token: token, token_type: 'Bearer' as const, expires_in: d.config.CLIENT_TOKEN_TTL_SECONDS, scope: requested.join(' ') };
     });
   };
+}
+
+/** Constant-time comparison of a presented secret with the configured one (hashed first: equal lengths). */
+function sameSecret(presented: string, expected: string): boolean {
+  const h = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(h(presented), h(expected));
 }

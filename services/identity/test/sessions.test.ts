@@ -3,12 +3,14 @@ import path from 'node:path';
 import { DEMO_CLIENT } from '../src/seed.js';
 import { startIdentity, decodeJwt, DEMO_PASSWORD, waitFor, type Harness } from './helpers.js';
 
+const EXCHANGE_SECRET = 'exchange-service-secret-for-tests';
+
 let pub: Harness;
 let staff: Harness;
 beforeAll(async () => {
   [pub, staff] = await Promise.all([
     startIdentity('public', { SEED_DEMO: 'true', LOGIN_LOCK_THRESHOLD: '3', LOGIN_LOCK_MINUTES: '15', LOGIN_RATE_PER_USER: '8', RESET_RATE_PER_USER: '3' }),
-    startIdentity('staff', { SEED_DEMO: 'true' }),
+    startIdentity('staff', { SEED_DEMO: 'true', EXCHANGE_CLIENT_SECRET: EXCHANGE_SECRET }),
   ]);
 }, 60_000);
 afterAll(async () => { await Promise.all([pub?.close(), staff?.close()]); }, 30_000);
@@ -181,7 +183,7 @@ describe('sessions', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['cache-control']).toBe('no-store');
     expect(ok.json()).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'certificate:verify' });
-    expect(decodeJwt(ok.json().access_token).claims).toMatchObject({ realm: 'client', sub: DEMO_CLIENT.clientId, scopes: ['certificate:verify'], department: 'gy-gaj', aud: 'hall-extranet' });
+    expect(decodeJwt(ok.json().access_token).claims).toMatchObject({ realm: 'client', sub: DEMO_CLIENT.clientId, scopes: ['certificate:verify'], department: 'gy-gaj', aud: 'hall-extranet:exchange' });
 
     const basic = Buffer.from(`${DEMO_CLIENT.clientId}:${DEMO_CLIENT.clientSecret}`).toString('base64');
     const all = await form({ grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` });
@@ -195,5 +197,20 @@ describe('sessions', () => {
     expect((await form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret, scope: 'admin:all' })).json().code).toBe('invalid_scope');
     // The internet realm has no API clients.
     expect((await post(pub, '/v1/oauth/token', { grant_type: 'client_credentials' })).statusCode).toBe(404);
+  });
+
+  // One door (issue 20): only the exchange's own service token is made for the zone's services.
+  it("issues the exchange's service token with the zone audience, and client tokens with the exchange's", async () => {
+    const form = (body: Record<string, string>) => staff.svc.app.inject({
+      method: 'POST', url: '/v1/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(body).toString(),
+    });
+    const service = await form({ grant_type: 'client_credentials', client_id: 'hall-exchange', client_secret: EXCHANGE_SECRET, scope: 'case:status catalog:read' });
+    expect(service.statusCode).toBe(200);
+    expect(decodeJwt(service.json().access_token).claims).toMatchObject({ realm: 'client', sub: 'hall-exchange', scopes: ['case:status', 'catalog:read'], aud: 'hall-extranet' });
+    expect((await form({ grant_type: 'client_credentials', client_id: 'hall-exchange', client_secret: `${EXCHANGE_SECRET}x`, scope: 'case:status' })).statusCode).toBe(401);
+    expect((await form({ grant_type: 'client_credentials', client_id: 'hall-exchange', client_secret: EXCHANGE_SECRET })).json().code).toBe('invalid_scope');
+    // A client token is refused by the zone's own services (identity's /v1/me here): it is for the exchange only.
+    const client = await form({ grant_type: 'client_credentials', client_id: DEMO_CLIENT.clientId, client_secret: DEMO_CLIENT.clientSecret });
+    expect((await staff.svc.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${client.json().access_token}` } })).statusCode).toBe(401);
   });
 });

@@ -74,7 +74,7 @@ export const clientApi: HttpPlugin<ClientApiOptions> = async (app, opts) => {
   const security = (scope: Scope) => [{ clientCredentials: [scope] }];
   app.addHook('onSend', auditHook(auditRepository(opts.db)));
 
-  const forward = (req: FastifyRequest) => ({ authorization: req.headers.authorization, requestId: req.id, correlationId: req.correlationId });
+  const forward = (req: FastifyRequest) => ({ requestId: req.id, correlationId: req.correlationId });
   /** Downstream refusals keep their meaning; anything unexpected is not passed on verbatim. */
   const refused = (upstream: string, a: UpstreamAnswer<unknown>) => {
     const body = a.body as { code?: string; title?: string; detail?: string } | null;
