@@ -9,13 +9,17 @@
 import type { ZoneName } from '@hall/platform/topology';
 import { zoneUsers } from '@hall/messaging';
 import { NATS_IMAGE, natsPasswordVar } from './nats.js';
-import { HTTP_PORT, RELAY_UDP_PORT, imageName, unitEnv, zoneIngress, zoneRelayHalves, zoneServices, type Unit, type ZoneHosts } from './model.js';
+import { HTTP_PORT, RELAY_UDP_PORT, databaseName, dbPasswordVar, zoneDatabases, imageName, unitEnv, zoneIngress, zoneRelayHalves, zoneServices, type Unit, type ZoneHosts } from './model.js';
 
 export const POSTGRES_IMAGE = 'postgres:17-alpine';
 export const MINIO_IMAGE = 'minio/minio:RELEASE.2025-04-22T22-12-26Z';
 export const NGINX_IMAGE = 'nginx:1.27-alpine';
 
 type Obj = Record<string, unknown>;
+
+/** The provision-databases job's arguments: each database of the zone with its role's password variable. */
+export const provisionDatabasesArgs = (zone: ZoneName) =>
+  ['/app/hall-db.mjs', 'provision', '--close-maintenance', ...zoneDatabases(zone).map((db) => `${databaseName(db)}=${dbPasswordVar(db)}`)];
 /** Inside a zone's compose network every container is reachable by its service name. */
 const COMPOSE_HOSTS: ZoneHosts = { postgres: 'postgres:5432', nats: 'nats://nats:4222', s3: 'http://minio:9000', url: (name) => `http://${name}:${HTTP_PORT}` };
 const required = (v: string) => `\${${v}:?set ${v} in secrets/<zone>.env (deploy/secrets.ts)}`;
@@ -67,6 +71,19 @@ export function renderZoneCompose(zone: ZoneName): Obj {
       volumes: [`./nats-${zone}.conf:/etc/nats/nats.conf:ro`, 'nats:/data'], networks: [net],
       healthcheck: { test: ['CMD', 'wget', '-q', '-O', '-', 'http://127.0.0.1:8222/healthz?js-enabled-only=true'], interval: '5s', timeout: '3s', retries: 20 },
     },
+    // One-shot: a login role per unit owning only its database (packages/db/src/provision.ts).
+    'provision-databases': {
+      image: `\${HALL_REGISTRY:-hall}/hall-tools:\${HALL_VERSION:-latest}`,
+      build: { context: '../..', dockerfile: 'deploy/Dockerfile', args: { SERVICE: 'tools' } },
+      command: provisionDatabasesArgs(zone),
+      healthcheck: { disable: true },
+      environment: {
+        DATABASE_URL: `postgres://hall:${required('POSTGRES_PASSWORD')}@${hosts.postgres}/postgres`,
+        ...Object.fromEntries(zoneDatabases(zone).map((db) => [dbPasswordVar(db), required(dbPasswordVar(db))])),
+      },
+      networks: [net], restart: 'no',
+      depends_on: { postgres: { condition: 'service_healthy' } },
+    },
     // One-shot: creates or updates the zone's streams from the topology (R1 on a single server).
     'provision-streams': {
       image: `\${HALL_REGISTRY:-hall}/hall-tools:\${HALL_VERSION:-latest}`,
@@ -79,7 +96,7 @@ export function renderZoneCompose(zone: ZoneName): Obj {
       depends_on: { nats: { condition: 'service_healthy' } },
     },
   };
-  const deps = { postgres: { condition: 'service_healthy' }, minio: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' }, 'provision-streams': { condition: 'service_completed_successfully' } };
+  const deps = { postgres: { condition: 'service_healthy' }, 'provision-databases': { condition: 'service_completed_successfully' }, minio: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' }, 'provision-streams': { condition: 'service_completed_successfully' } };
   const units = zoneServices(zone);
   for (const u of units) services[u.name] = serviceEntry(u, hosts, net, deps);
   const ing = zoneIngress(zone);

@@ -16,8 +16,8 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { ZoneName } from '@hall/platform/topology';
 import { zoneUsers } from '@hall/messaging';
 import { NATS_IMAGE, natsPasswordVar, renderDeployNatsConfig, statefulSetRoutes } from './nats.js';
-import { HTTP_PORT, RELAY_UDP_PORT, imageName, unitEnv, zoneIngress, zoneRelayHalves, zoneServices, type Unit, type ZoneHosts } from './model.js';
-import { MINIO_IMAGE, POSTGRES_IMAGE } from './compose.js';
+import { HTTP_PORT, RELAY_UDP_PORT, dbPasswordVar, zoneDatabases, imageName, unitEnv, zoneIngress, zoneRelayHalves, zoneServices, type Unit, type ZoneHosts } from './model.js';
+import { MINIO_IMAGE, POSTGRES_IMAGE, provisionDatabasesArgs } from './compose.js';
 
 export const namespaceOf = (zone: ZoneName) => `hall-${zone}`;
 const SECRET = 'hall-secrets';
@@ -206,6 +206,11 @@ function storeObjects(zone: ZoneName): Manifest[] {
         volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }, { name: 'run', mountPath: '/var/run/postgresql' }],
       },
       volumes: [{ name: 'run', emptyDir: {} }],
+    }),
+    // A login role per unit owning only its database; idempotent, once per release and after a rotation.
+    provisionJob('provision-databases', zone, opts.version, {
+      image: `${opts.registry}/hall-tools:${opts.version}`, args: provisionDatabasesArgs(zone),
+      env: [secretEnv('POSTGRES_PASSWORD'), ...zoneDatabases(zone).map((db) => secretEnv(dbPasswordVar(db))), { name: 'DATABASE_URL', value: `postgres://hall:$(POSTGRES_PASSWORD)@postgres.${ns}.svc:5432/postgres` }],
     }),
     new Service({ metadata: { name: 'minio-nodes', namespace: ns, labels: labels('minio', zone) }, spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: selector('minio'), ports: [{ name: 's3', port: 9000 }] } }),
     new Service({ metadata: { name: 'minio', namespace: ns, labels: labels('minio', zone) }, spec: { selector: selector('minio'), ports: [{ name: 's3', port: 9000 }] } }),

@@ -35,6 +35,13 @@ export interface Unit {
 
 export const imageName = (service: string) => `hall-${service}`;
 export const databaseName = (db: string) => `hall_${db}`;
+/**
+ * Secret holding the password of a unit's database role (the role is named as its database and
+ * owns only it; made by the zone's provision-databases job, packages/db/src/provision.ts).
+ */
+export const dbPasswordVar = (db: string) => `DB_PASSWORD_${db.toUpperCase()}`;
+/** Every database of a zone (its services' and relay halves'), for the provisioning job. */
+export const zoneDatabases = (zone: ZoneName) => PROCESSES.filter((p) => p.zone === zone).map((p) => p.database);
 
 function fromProcess(p: ProcessSpec): Unit {
   return {
@@ -87,7 +94,8 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   const identity = u.zone === 'internet' ? 'identity-public' : 'identity-staff';
   const env: Record<string, string> = {
     ZONE: u.zone, HOST: '0.0.0.0', PORT: String(HTTP_PORT), LOG_LEVEL: 'info',
-    DATABASE_URL: `postgres://hall:\${POSTGRES_PASSWORD}@${hosts.postgres}/${databaseName(u.database)}`,
+    // The unit's own role (not the server's superuser `hall`), owning only its database.
+    DATABASE_URL: `postgres://${databaseName(u.database)}:\${${dbPasswordVar(u.database)}}@${hosts.postgres}/${databaseName(u.database)}`,
     DATABASE_POOL_MAX: '10',
     NATS_URL: hosts.nats, NATS_USER: u.natsUser, NATS_PASS: `\${${natsPasswordVar(u.natsUser)}}`,
     ...u.env,
@@ -95,7 +103,6 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   if (u.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: `${secretsDir}/public-keys.json`, AUTH_ISSUER: ISSUER[u.zone], AUTH_AUDIENCE: AUDIENCE[u.zone] });
   if (u.identity) {
     Object.assign(env, { AUTH_SIGNING_KEY_FILE: `${secretsDir}/signing-key.json`, IDENTITY_DATA_KEY: '${IDENTITY_DATA_KEY}' });
-    if (u.zone === 'extranet') env.EXCHANGE_CLIENT_SECRET = '${EXCHANGE_CLIENT_SECRET}';
   } else if (u.auth) {
     // Verification keys from the realm's JWKS: a key rotation reaches every service without a restart.
     env.AUTH_JWKS_URL = `${hosts.url(identity)}/.well-known/jwks.json`;
@@ -104,7 +111,7 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   // The QR code on a certificate leads to the public portal's verification page (the internet zone's address).
   if (u.service === 'certificate') env.CERTIFICATE_VERIFY_URL = '${PORTAL_PUBLIC_URL}/verify.html';
   if (u.service === 'exchange') {
-    Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token', SERVICE_TOKEN_URL: `${hosts.url('identity-staff')}/v1/oauth/token`, SERVICE_CLIENT_SECRET: '${EXCHANGE_CLIENT_SECRET}' });
+    Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token' });
   }
   if (u.objectStore) Object.assign(env, { S3_ENDPOINT: hosts.s3, S3_ACCESS_KEY: 'hall', S3_SECRET_KEY: '${MINIO_ROOT_PASSWORD}', S3_BUCKET: BUCKET });
   if (u.relay) {

