@@ -9,6 +9,6 @@ export { INTERNAL_ERROR_TITLE } from './errors.js';
 export { registeredRoutes, type RegisteredRoute } from './routes.js';
 export type { ReadinessChecks } from './probes.js';
 export { registerGracefulShutdown, type GracefulShutdownOptions } from './shutdown.js';
-export { Type, StrictObject, type Static, type TSchema } from './schema.js';
+export { Type, StrictObject, IsoDate, type Static, type TSchema } from './schema.js';
 export { serveUi } from './ui.js';
 export { createAjv, type ErrorObject, type ValidateFunction } from './ajv.js';

@@ -11,3 +11,9 @@ export type { Static, TSchema } from '@sinclair/typebox';
 export function StrictObject<T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> {
   return Type.Object(properties, { ...options, additionalProperties: false });
 }
+
+/**
+ * A calendar date, YYYY-MM-DD, that exists: 2026-02-30 fails validation (400 validation_failed)
+ * instead of reaching date arithmetic and failing there.
+ */
+export const IsoDate = (options: { description?: string } = {}) => Type.String({ ...options, pattern: '^\\d{4}-\\d{2}-\\d{2}$', format: 'date' });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { Problems, ProblemError, ProblemSchema, StrictObject } from '@hall/http';
+import { IsoDate, Problems, ProblemError, ProblemSchema, StrictObject } from '@hall/http';
 import { requireRealm, requireRole } from '@hall/auth';
 import { validateYear } from '@hall/calendar';
 import { extendConfig, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
@@ -34,8 +34,8 @@ const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64
 const Saved = Type.Object({ code: Type.String(), version: Type.Integer(), status: Type.String() });
 const YearParams = Type.Object({ year: Type.Integer({ minimum: 2000, maximum: 2100 }) });
 const YearBody = StrictObject({
-  holidays: Type.Array(StrictObject({ name: Type.String({ minLength: 1, maxLength: 32 }), from: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), to: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }), { maxItems: 40 }),
-  workdays: Type.Array(StrictObject({ name: Type.String({ minLength: 1, maxLength: 32 }), date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }), { maxItems: 40 }),
+  holidays: Type.Array(StrictObject({ name: Type.String({ minLength: 1, maxLength: 32 }), from: IsoDate(), to: IsoDate() }), { maxItems: 40 }),
+  workdays: Type.Array(StrictObject({ name: Type.String({ minLength: 1, maxLength: 32 }), date: IsoDate() }), { maxItems: 40 }),
 });
 
 /** 422 with every problem of an item; a broken workflow gets its own code so clients can point at the flowchart editor. */
@@ -190,7 +190,7 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
     });
     app.get('/v1/calendar/deadline', {
       preHandler: staff,
-      schema: { querystring: Type.Object({ from: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), days: Type.Integer({ minimum: 0, maximum: 365 }) }), response: { 200: Type.Object({ from: Type.String(), days: Type.Integer(), deadline: Type.String() }) } },
+      schema: { querystring: Type.Object({ from: IsoDate(), days: Type.Integer({ minimum: 0, maximum: 365 }) }), response: { 200: Type.Object({ from: Type.String(), days: Type.Integer(), deadline: Type.String() }) } },
     }, async (req) => {
       const cal = await calendars.calendar();
       return { from: req.query.from, days: req.query.days, deadline: cal.addWorkingDays(req.query.from, req.query.days) };

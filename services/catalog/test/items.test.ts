@@ -128,6 +128,21 @@ describe('working-day calendar admin', () => {
     expect((await call('GET', '/v1/calendar/deadline?from=2026-12-31&days=1', undefined, clerk)).json().deadline).toBe('2027-01-04');
     expect((await call('GET', '/v1/calendar/deadline?from=2027-01-08&days=1', undefined, clerk)).json().deadline).toBe('2027-01-09');
   });
+
+  // Issue 20: a day that does not exist answered 500 (the calendar threw); now it fails validation.
+  it.each(['2026-02-30', '2026-13-01', '2025-02-29', '2026-04-31'])('should answer 400 problem+json to a deadline from the nonexistent date %s', async (from) => {
+    const r = await call('GET', `/v1/calendar/deadline?from=${from}&days=3`, undefined, clerk);
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json()).toMatchObject({ code: 'validation_failed' });
+    expect((await call('GET', '/v1/calendar/deadline?from=2028-02-29&days=1', undefined, clerk)).statusCode).toBe(200);
+  });
+
+  it('should refuse a calendar whose holiday is on a nonexistent date with 400', async () => {
+    const r = await call('PUT', '/v1/calendar/2029', { holidays: [{ name: '元旦', from: '2029-02-30', to: '2029-02-31' }], workdays: [] });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().code).toBe('validation_failed');
+  });
 });
 
 describe('bulk import', () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { Problems, ProblemSchema, serveUi, StrictObject } from '@hall/http';
+import { IsoDate, Problems, ProblemSchema, serveUi, StrictObject } from '@hall/http';
 import { requireRealm, requireRole } from '@hall/auth';
 import { consume, handleOnce } from '@hall/messaging';
 import { audit } from '@hall/db';
@@ -66,7 +66,7 @@ const EventView = Type.Object({ messageId: Type.String(), type: Type.String(), c
 const WarningView = Type.Object({ id: Type.String(), caseNumber: Type.String(), department: Type.String(), departmentName: Type.Optional(Type.String()), scope: Type.String(), level: Type.String(), limitDays: Type.Integer(), usedDays: Type.Integer(), dueDate: Type.String(), responsible: Nullable(Type.String()), notified: Type.Integer(), raisedAt: Type.String(), resolvedAt: Nullable(Type.String()), resolution: Nullable(Type.String()) });
 const AnomalyView = Type.Object({ id: Type.String(), rule: Type.String(), title: Type.String(), caseNumber: Type.String(), department: Nullable(Type.String()), messageId: Type.String(), actor: Nullable(Type.String()), detail: Type.Any(), detectedAt: Type.String(), retractedAt: Nullable(Type.String()) });
 const RectificationView = Type.Object({ id: Type.String(), evaluationId: Type.String(), caseNumber: Type.String(), department: Type.String(), level: Type.Integer(), comment: Nullable(Type.String()), openedAt: Type.String(), deadline: Type.String(), status: Type.String(), overdue: Type.Boolean(), result: Nullable(Type.String()), closedAt: Nullable(Type.String()), closedBy: Nullable(Type.String()) });
-const ISO_DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const ISO_DATE = IsoDate();
 const Ratio = Type.Object({ numerator: Type.Integer(), denominator: Type.Integer(), rate: Nullable(Type.Number()) });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
