@@ -153,6 +153,32 @@ export const CertificateTypePublished = Envelope(
       template: Type.Array(Type.Tuple([Str(100), Str(100)]), { maxItems: 50 }),
       version: Type.Integer({ minimum: 1 }),
       publishedAt: Type.String({ format: 'date-time' }),
+      // Addition of issue 19 (optional, so older publications stay valid):
+      /** The departments (issuer records, catalog.issuer.published) that issue this type; absent or empty: any department with an issuer record. */
+      issuers: Type.Optional(Type.Array(Str(64), { maxItems: 200 })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/**
+ * Extranet event: the catalog published an issuer (发证机关) record — a department that issues
+ * certificates, its name and its GB/T 36904 issuer code (the 18-character unified social credit
+ * code); the certificate service signs certificates of that department with it.
+ */
+export const IssuerPublished = Envelope(
+  'catalog.issuer.published',
+  1,
+  Type.Object(
+    {
+      department: Str(64),
+      name: Str(200),
+      /** 统一社会信用代码 (GB 32100), the issuer part of the certificate identifier. */
+      creditCode: Type.String({ pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$' }),
+      /** How the department's signing key comes about: created on first issuance, or only by its admin (POST /v1/keys/rotate). */
+      keyPolicy: Type.Union([Type.Literal('on_first_use'), Type.Literal('admin')]),
+      version: Type.Integer({ minimum: 1 }),
+      publishedAt: Type.String({ format: 'date-time' }),
     },
     { additionalProperties: false },
   ),
@@ -215,8 +241,30 @@ export const CaseStatus = Type.Union([
   Type.Literal('payment_pending'), // 待缴费: a payment order is open; the case waits for it
   Type.Literal('paid'), // 已缴费: the case continues
   Type.Literal('withdrawn'), // 已撤回 by the applicant before a decision
+  // Addition of issue 19:
+  Type.Literal('terminated'), // 终止办理: ended without a decision by the administration (no transition leads here yet)
 ]);
 export type CaseStatus = Static<typeof CaseStatus>;
+
+/**
+ * Whether a status ends the case (办结 in the wide sense: nothing more happens to it), for every
+ * status — one decision per status, so a new status cannot be added without one (the Record is
+ * exhaustive; `case-status.unit.test.ts` checks it against the union at run time too). Approval,
+ * declaration and supervision all close a case by this one list.
+ */
+export const CASE_STATUS_TERMINAL: Readonly<Record<CaseStatus, boolean>> = {
+  received: false, accepted: false, under_review: false, approved: false,
+  supplement_requested: false, supplement_received: false, special_procedure: false, special_procedure_done: false,
+  payment_pending: false, paid: false,
+  completed: true, // 办结
+  denied: true, // 不予许可
+  rejected: true, // 不予受理
+  withdrawn: true, // 已撤回
+  terminated: true, // 终止办理
+};
+/** The terminal statuses (see CASE_STATUS_TERMINAL). */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(Object.entries(CASE_STATUS_TERMINAL).filter(([, t]) => t).map(([s]) => s));
+export const isTerminalStatus = (status: string): boolean => TERMINAL_STATUSES.has(status);
 
 /** Status shown to the applicant; travels outbound. */
 export const CaseStatusChanged = Envelope(
@@ -387,6 +435,32 @@ export const CertificateIssued = Envelope(
   ),
 );
 
+/**
+ * Extranet event: a certificate request that cannot be honoured (制证失败) — its type or issuer is
+ * unknown, the department issues no such type, the data breaks the type's schema, or the issuer has
+ * no signing key and creates none on first use. Approval records it on the case; supervision lists
+ * it as an anomaly; after the definition is fixed an admin retries (approval re-sends the request).
+ */
+export const CertificateFailed = Envelope(
+  'certificate.failed',
+  1,
+  Type.Object(
+    {
+      caseId: Uuid,
+      caseNumber: Str(64),
+      applicationId: Uuid,
+      certificateType: Str(64),
+      department: Str(64),
+      /** Stable machine code of the cause. */
+      code: Type.Union(['certificate_type_unknown', 'issuer_unknown', 'issuer_not_allowed', 'data_invalid', 'signing_key_missing'].map((c) => Type.Literal(c))),
+      /** The cause for staff, in Chinese. */
+      reason: Type.String({ minLength: 1, maxLength: 2000 }),
+      failedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 /** Outbound notice to the holder (no more personal data than the holder sees). */
 export const CertificateNotice = Envelope(
   'certificate.notice',
@@ -485,6 +559,8 @@ export const CertificateReuseChecked = Envelope(
 export type ItemPublished = Static<typeof ItemPublished>;
 export type CalendarPublished = Static<typeof CalendarPublished>;
 export type CertificateTypePublished = Static<typeof CertificateTypePublished>;
+export type IssuerPublished = Static<typeof IssuerPublished>;
+export type CertificateFailed = Static<typeof CertificateFailed>;
 export type ApplicationSubmitted = Static<typeof ApplicationSubmitted>;
 export type CaseStatusChanged = Static<typeof CaseStatusChanged>;
 export type CaseTransitioned = Static<typeof CaseTransitioned>;

@@ -18,13 +18,13 @@ import { createPrisma, type Db } from './db.js';
 import { caseRepository, type CaseRow, type InboxRow, type TaskRow } from './cases.js';
 import {
   EngineError, completeTask, completeStepOfKind, claimTask, releaseTask, assignTask, requestSupplement, startSpecialProcedure, finishSpecialProcedure,
-  mayAct, DEPT_ADMIN, SPECIAL_PROCEDURES, type Staff, type Outcome,
+  mayAct, DEPT_ADMIN, SPECIAL_PROCEDURES, CLOSED, type Staff, type Outcome,
 } from './engine.js';
 import { workflowOf } from './workflow.js';
 import { remainingDays, deadlineLevel } from './deadlines.js';
 import { startConsumers } from './consumers.js';
 import { registerConsultations } from './consultation.js';
-import type { ItemPublished } from '@hall/contracts';
+import type { CaseStatus, ItemPublished } from '@hall/contracts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ApprovalConfig = extendConfigWithS3({
@@ -32,10 +32,10 @@ export const ApprovalConfig = extendConfigWithS3({
   PAYMENT_WAIVER_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1000 }),
 });
 
-export const STATUS_TEXT: Record<string, string> = {
+export const STATUS_TEXT: Record<CaseStatus, string> & Record<string, string | undefined> = {
   received: '待受理', accepted: '已受理', rejected: '不予受理', approved: '审批通过', denied: '不予许可', completed: '已办结',
   under_review: '审查中', supplement_requested: '补交告知', supplement_received: '补交受理', special_procedure: '特别程序中', special_procedure_done: '特别程序结束',
-  payment_pending: '待缴费', paid: '已缴费', withdrawn: '已撤回',
+  payment_pending: '待缴费', paid: '已缴费', withdrawn: '已撤回', terminated: '已终止办理',
 };
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -66,7 +66,7 @@ const TaskChange = Type.Object({ taskId: Type.String(), status: Type.String(), a
 const staffOf = (p: Principal): Staff => ({ id: p.sub, name: p.name, department: p.department, positions: p.positions ?? [], region: p.region, roles: p.roles });
 
 function caseView(c: CaseRow, now = new Date()): Static<typeof CaseView> {
-  const remaining = c.dueDate && !['completed', 'rejected', 'denied', 'withdrawn'].includes(c.status) ? remainingDays(c.dueDate, now, c.pausedSince) : null;
+  const remaining = c.dueDate && !CLOSED.has(c.status) ? remainingDays(c.dueDate, now, c.pausedSince) : null;
   return {
     caseId: c.id, caseNumber: c.caseNumber, applicationId: c.applicationId, receiptNo: c.receiptNo, itemCode: c.itemCode, itemName: c.itemName, department: c.department,
     applicantName: (c.applicant as { name: string }).name, status: c.status, statusText: STATUS_TEXT[c.status] ?? c.status, certificateId: c.certificateId, receivedAt: c.receivedAt.toISOString(),

@@ -18,7 +18,7 @@
  * audit, outbox).
  */
 import { randomUUID } from 'node:crypto';
-import { buildMessage, type ApplicationSubmitted, type ApplicationSupplemented, type ApplicationWithdrawn, type CaseStatus, type CertificateIssued, type ItemPublished } from '@hall/contracts';
+import { buildMessage, TERMINAL_STATUSES, type ApplicationSubmitted, type ApplicationSupplemented, type ApplicationWithdrawn, type CaseStatus, type CertificateIssued, type ItemPublished } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import { chinaDateCompact } from '@hall/service';
 import { regionCovers } from '@hall/auth';
@@ -46,7 +46,8 @@ const OUTCOMES: Record<Step['kind'], Outcome[]> = { accept: ['accept', 'reject']
 const NEEDS_REASON = new Set<Outcome>(['reject', 'refuse', 'deny']);
 /** The clock stands still or the case waits for the applicant: no step may be completed. */
 export const PAUSED = new Set<string>(['supplement_requested', 'special_procedure', 'payment_pending']);
-export const CLOSED = new Set<string>(['rejected', 'denied', 'completed', 'withdrawn']);
+/** The terminal statuses (@hall/contracts): nothing more happens to the case. */
+export const CLOSED: ReadonlySet<string> = TERMINAL_STATUSES;
 /** Before a decision: the applicant may still withdraw, staff may still ask for a supplement. */
 const PRE_DECISION = new Set<string>(['received', 'accepted', 'under_review', 'supplement_requested', 'supplement_received', 'special_procedure', 'special_procedure_done']);
 const ACTIVE_BEFORE_DECISION = new Set<string>(['received', 'accepted', 'under_review', 'supplement_received', 'special_procedure_done']);

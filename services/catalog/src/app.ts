@@ -17,9 +17,10 @@ import { itemRepository, toPublication, type ItemRow, type SaveResult } from './
 import { ItemInput, validateItemInput, type InputError } from './item-input.js';
 import { BundleInput, composeBundle } from './bundles.js';
 import { calendarRepository } from './calendar-store.js';
-import { DEMO_CATALOG, DEMO_BUNDLE } from './demo-catalog.js';
+import { DEMO_CATALOG, DEMO_BUNDLE, demoIssuers, demoTypeIssuers } from './demo-catalog.js';
 import { OpennessConfig, registerOpenness, seedOpenness, startOpenness } from './openness.js';
 import { certificateTypeRepository, registerCertificateTypes, DEMO_CERTIFICATE_TYPES } from './certificate-types.js';
+import { issuerRepository, registerIssuers } from './issuers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CatalogConfig = extendConfig({ ...OpennessConfig });
@@ -197,6 +198,8 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
     });
     // 证照类型 (issue 8): definitions published to the certificate service.
     registerCertificateTypes(app, ctx);
+    // 发证机关 (issue 19): issuer records published to the certificate service.
+    registerIssuers(app, ctx);
     // 政务公开 (issue 13): articles, 结果公示 settings.
     await registerOpenness(app, ctx);
   },
@@ -208,6 +211,7 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
     };
     await reannounce();
     try { if (await certificateTypeRepository(ctx.prisma).announceAll()) ctx.outbox.notify(); } catch (err) { ctx.logger.error({ err }, 'certificate type re-announcement failed'); }
+    try { if (await issuerRepository(ctx.prisma).announceAll()) ctx.outbox.notify(); } catch (err) { ctx.logger.error({ err }, 'issuer re-announcement failed'); }
     const daily = setInterval(() => void reannounce(), 24 * 3600 * 1000);
     daily.unref();
     ctx.onStop(() => clearInterval(daily));
@@ -226,9 +230,13 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
     }
     const types = certificateTypeRepository(ctx.prisma);
     let typesSeeded = 0;
-    for (const [code, d] of Object.entries(DEMO_CERTIFICATE_TYPES)) if (await types.save(code, d, 'seed', true)) typesSeeded++;
+    const typeIssuers = demoTypeIssuers();
+    for (const [code, d] of Object.entries(DEMO_CERTIFICATE_TYPES)) if (await types.save(code, { ...d, issuers: typeIssuers[code] ?? [] }, 'seed', true)) typesSeeded++;
+    const issuers = issuerRepository(ctx.prisma);
+    let issuersSeeded = 0;
+    for (const { department, ...d } of demoIssuers()) if (await issuers.save(department, d, 'seed', true)) issuersSeeded++;
     ctx.outbox.notify();
-    ctx.logger.info({ items: DEMO_CATALOG.length, published, certificateTypes: typesSeeded }, 'demo catalog seeded');
+    ctx.logger.info({ items: DEMO_CATALOG.length, published, certificateTypes: typesSeeded, issuers: issuersSeeded }, 'demo catalog seeded');
     ctx.logger.info({ articles: await seedOpenness(ctx) }, 'demo 政务公开 articles seeded');
   },
 };

@@ -22,6 +22,8 @@ export const CertificateTypeInput = StrictObject({
   holderKind: Type.Union([Type.Literal('person'), Type.Literal('legal_person')]),
   schema: Type.Record(Type.String(), Type.Unknown()),
   template: Type.Array(Type.Tuple([Label, Label]), { maxItems: 50 }),
+  /** The departments that issue this type (each needs an issuer record, PUT /v1/issuers/:department); absent or empty: any issuer. */
+  issuers: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]{2,64}$' }), { maxItems: 200, uniqueItems: true })),
 });
 export type CertificateTypeInput = Static<typeof CertificateTypeInput>;
 
@@ -48,17 +50,17 @@ export function certificateTypeErrors(d: CertificateTypeInput): { field: string;
   return errors;
 }
 
-type Row = { code: string; typeCode: string; name: string; validityYears: number | null; holderKind: string; schema: unknown; template: unknown; version: number; updatedAt: Date };
+type Row = { code: string; typeCode: string; name: string; validityYears: number | null; holderKind: string; schema: unknown; template: unknown; issuers: string[]; version: number; updatedAt: Date };
 const view = (r: Row) => ({
   code: r.code, typeCode: r.typeCode, name: r.name, ...(r.validityYears ? { validityYears: r.validityYears } : {}), holderKind: r.holderKind as CertificateTypeInput['holderKind'],
-  schema: r.schema as Record<string, unknown>, template: r.template as [string, string][], version: r.version, updatedAt: r.updatedAt.toISOString(),
+  schema: r.schema as Record<string, unknown>, template: r.template as [string, string][], issuers: r.issuers, version: r.version, updatedAt: r.updatedAt.toISOString(),
 });
 
 async function announce(tx: SqlExecutor, r: Row): Promise<void> {
   const v = view(r);
   await enqueue(tx, buildMessage('catalog.certificate-type.published', {
     zone: 'extranet', correlationId: `certificate-type:${r.code}`,
-    payload: { code: v.code, typeCode: v.typeCode, name: v.name, ...(v.validityYears ? { validityYears: v.validityYears } : {}), holderKind: v.holderKind, schema: v.schema, template: v.template, version: v.version, publishedAt: new Date().toISOString() },
+    payload: { code: v.code, typeCode: v.typeCode, name: v.name, ...(v.validityYears ? { validityYears: v.validityYears } : {}), holderKind: v.holderKind, schema: v.schema, template: v.template, ...(v.issuers.length ? { issuers: v.issuers } : {}), version: v.version, publishedAt: new Date().toISOString() },
   }));
 }
 
@@ -72,7 +74,7 @@ export function certificateTypeRepository(db: Db) {
         await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `certificate-type:${code}`);
         const prev = await tx.certificateType.findUnique({ where: { code } });
         if (prev && onlyIfAbsent) return null;
-        const data = { typeCode: d.typeCode, name: d.name, validityYears: d.validityYears ?? null, holderKind: d.holderKind, schema: d.schema as object, template: d.template as object, version: (prev?.version ?? 0) + 1, updatedBy: actor, updatedAt: new Date() };
+        const data = { typeCode: d.typeCode, name: d.name, validityYears: d.validityYears ?? null, holderKind: d.holderKind, schema: d.schema as object, template: d.template as object, issuers: d.issuers ?? [], version: (prev?.version ?? 0) + 1, updatedBy: actor, updatedAt: new Date() };
         const row = await tx.certificateType.upsert({ where: { code }, create: { code, ...data }, update: data });
         await audit(tx, { actor, action: 'certificate-type.saved', target: `certificate-type:${code}`, detail: { version: row.version, typeCode: row.typeCode } });
         await announce(tx, row);
@@ -90,7 +92,7 @@ export function certificateTypeRepository(db: Db) {
 
 const View = Type.Object({
   code: Type.String(), typeCode: Type.String(), name: Type.String(), validityYears: Type.Optional(Type.Integer()), holderKind: Type.String(),
-  schema: Type.Record(Type.String(), Type.Unknown()), template: Type.Array(Type.Array(Type.String())), version: Type.Integer(), updatedAt: Type.String(),
+  schema: Type.Record(Type.String(), Type.Unknown()), template: Type.Array(Type.Array(Type.String())), issuers: Type.Array(Type.String()), version: Type.Integer(), updatedAt: Type.String(),
 });
 const CodeParams = StrictObject({ code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }) });
 

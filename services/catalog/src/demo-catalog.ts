@@ -197,3 +197,36 @@ export const DEMO_BUNDLE = {
   code: '440400-YJS-001', name: '开办食品生产企业一件事（营业执照＋食品生产许可＋一般纳税人登记）', hall: ZHUHAI.name, level: '市' as const,
   department: 'zh-scj', departmentName: '珠海市市场监督管理局', items: ['440400-SCJ-XZSP-001', '440400-SCJ-XZSP-002', '440400-SW-XZBA-001'], keywords: ['开办企业', '一件事', '一件事一次办'],
 };
+
+/**
+ * GB/T 36904 issuer codes (统一社会信用代码) of the demo departments that issue certificates. Every
+ * department owning a certificate-issuing demo item needs one (a unit test checks it).
+ */
+const DEMO_ISSUER_CODES: Record<string, string> = {
+  'gy-wjw': '11341621003000001X', 'gy-mzj': '11341621003000002T', 'gy-cl': '113416210030000035', 'gy-scj': '113416210030000048',
+  'gy-zjj': '11341621003000006E', 'gy-sthj': '11341621003000007H',
+  'zh-rsj': '11440400007000001A', 'zh-gaj': '11440400007000002D', 'zh-scj': '11440400007000004K', 'zh-sthj': '11440400007000006R',
+  'zh-zrzy': '11440400007000007W', 'zh-wjj': '114404000070000093', 'zh-mzj': '114404000070000108', 'zh-cl': '11440400007000011B', 'zh-jtj': '11440400007000013H',
+};
+
+const issuingItems = () => DEMO_CATALOG.filter((i) => i.certificateType);
+
+/** The demo issuer records: one per department that owns a certificate-issuing demo item. */
+export function demoIssuers(): { department: string; name: string; creditCode: string }[] {
+  const byDept = new Map(issuingItems().map((i) => [i.department, i.departmentName]));
+  return [...byDept].map(([department, name]) => {
+    const creditCode = DEMO_ISSUER_CODES[department];
+    if (!creditCode) throw new Error(`demo department ${department} issues certificates but has no issuer code`);
+    return { department, name, creditCode };
+  });
+}
+
+/** The departments that issue each certificate type, as the demo items say. */
+export function demoTypeIssuers(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of issuingItems()) {
+    const list = (out[i.certificateType!] ??= []);
+    if (!list.includes(i.department)) list.push(i.department);
+  }
+  return out;
+}

@@ -11,10 +11,10 @@ import { Problems, ProblemSchema, StrictObject } from '@hall/http';
 import { requireRealm, requireScope, type AuthHandler } from '@hall/auth';
 import { consume, handleOnce } from '@hall/messaging';
 import { extendConfigWithS3, PageOf, PageQuery, pageWindow, type ServiceDefinition } from '@hall/service';
-import type { ApplicationSubmitted, CertificateRequested, CertificateTypePublished } from '@hall/contracts';
+import type { ApplicationSubmitted, CertificateRequested, CertificateTypePublished, IssuerPublished } from '@hall/contracts';
 import { checkReuse } from './reuse.js';
 import { createPrisma, type Db } from './db.js';
-import { certificateService, identifierFromQr, AlreadyRevoked, CertificateNotFound, UnknownCertificateType } from './issuer.js';
+import { certificateService, identifierFromQr, AlreadyRevoked, CertificateNotFound } from './issuer.js';
 import { isValidIdentifier, ALGORITHMS, type SignatureAlgorithm } from '@hall/ecert';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -148,7 +148,7 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
         response: {
           200: Type.Object({
             caseId: Type.String(), caseNumber: Type.String(), department: Type.String(), certificateType: Type.String(), status: Type.Union([Type.Literal('issued'), Type.Literal('refused')]),
-            certificateId: Type.Optional(Type.String()), issuedAt: Type.Optional(Type.String()), refusedAt: Type.Optional(Type.String()), reason: Type.Optional(Type.String()), errors: Type.Optional(Type.Array(DataErrorView)),
+            certificateId: Type.Optional(Type.String()), issuedAt: Type.Optional(Type.String()), refusedAt: Type.Optional(Type.String()), code: Type.Optional(Type.String()), reason: Type.Optional(Type.String()), errors: Type.Optional(Type.Array(DataErrorView)),
           }),
           400: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema,
         },
@@ -157,7 +157,7 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
       const r = await certificates.requestOutcome(req.params.caseId);
       // Another department's request is not this caller's to see: same answer as a missing one.
       if (!r || r.department !== req.principal.department) throw Problems.notFound('certificate_request_not_found', '未找到该案件的发证请求或尚未处理');
-      return r.status === 'refused' ? { ...r, reason: '证照数据不符合该证照类型的数据规范，未签发' } : r;
+      return r;
     });
 
     // A holder's certificates (holder = the holder's unified identity account id). A client must state its purpose.
@@ -182,16 +182,11 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
       nc: ctx.nc, stream: 'X', durable: 'certificate', filterSubjects: ['hall.x.certificate.requested'], logger: ctx.logger, concurrency: 4,
       handler: async (m) => {
         const req = (m as CertificateRequested).payload;
-        try {
-          // A refusal (data against the type's schema) commits with the inbox row: acknowledged, never retried.
-          let refused: unknown = null;
-          await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { const r = await certificates.issue(tx, req); refused = r.status === 'refused' ? r.errors : null; });
-          if (refused) { ctx.logger.error({ messageId: m.id, caseId: req.caseId, certificateType: req.certificateType, errors: refused }, 'certificate request refused: data breaks the type schema'); return; }
-        } catch (err) {
-          if (err instanceof UnknownCertificateType) { ctx.logger.error({ err: err.message, messageId: m.id }, 'certificate request refused'); }
-          throw err;
-        }
+        // A refusal commits with the inbox row and certificate.failed: acknowledged, never retried by itself.
+        let refused: { code: string; reason: string } | null = null;
+        await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { const r = await certificates.issue(tx, req, ctx.clock.now()); refused = r.status === 'refused' ? r : null; });
         ctx.outbox.notify();
+        if (refused) { const r: { code: string; reason: string } = refused; ctx.logger.error({ messageId: m.id, caseId: req.caseId, certificateType: req.certificateType, code: r.code, reason: r.reason }, 'certificate request refused'); return; }
         // The document step, on every delivery until done (a failure here leaves the request unacknowledged).
         const cert = await ctx.prisma.certificate.findUnique({ where: { caseId: req.caseId }, select: { id: true, recordAt: true } });
         if (cert && !cert.recordAt && (await certificates.publishRecord(cert.id))) ctx.outbox.notify();
@@ -215,6 +210,14 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
         await handleOnce(ctx.prisma, 'certificate-types', m.id, async (tx) => { await certificates.receiveType(tx, p); });
       },
     });
-    ctx.onStop(async () => { await consumer.stop(); await reuse.stop(); await types.stop(); });
+    // The catalog's issuer records (X stream, one filter subject).
+    const issuers = await consume({
+      nc: ctx.nc, stream: 'X', durable: 'certificate-issuers', filterSubjects: ['hall.x.catalog.issuer.published'], logger: ctx.logger,
+      handler: async (m) => {
+        const p = (m as IssuerPublished).payload;
+        await handleOnce(ctx.prisma, 'certificate-issuers', m.id, async (tx) => { await certificates.receiveIssuer(tx, p); });
+      },
+    });
+    ctx.onStop(async () => { await consumer.stop(); await reuse.stop(); await types.stop(); await issuers.stop(); });
   },
 };

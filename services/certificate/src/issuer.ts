@@ -8,17 +8,17 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { audit } from '@hall/db';
-import { buildMessage, canonicalJson, type CertificateRequested, type CertificateTypePublished } from '@hall/contracts';
+import { buildMessage, canonicalJson, type CertificateFailed, type CertificateRequested, type CertificateTypePublished, type IssuerPublished } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import type { ObjectStore } from '@hall/storage';
 import type { Logger } from '@hall/logging';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { certificateIdentifier, generateKeyPair, publicJwk, signBytes, verifyBytes, CERTIFICATE_FILE_FORMAT, type SignatureAlgorithm, type PublicJwk, type CertificateFile } from '@hall/ecert';
-import { CERTIFICATE_TYPES, ISSUERS, dataErrors, schemaCompiles, templateRows, validUntilFor, type CertificateTypeDef } from './types.js';
+import { CERTIFICATE_TYPES, dataErrors, schemaCompiles, templateRows, validUntilFor, type CertificateTypeDef } from './types.js';
 import { renderCertificatePdf } from './pdf.js';
 
-export { CERTIFICATE_TYPES, ISSUERS };
+export { CERTIFICATE_TYPES };
 type Tx = Prisma.TransactionClient;
 
 export interface SignedDocument { id: string; type: string; typeName: string; issuer: { department: string; name: string; creditCode: string }; holder: unknown; data: unknown; issuedAt: string; validUntil?: string }
@@ -56,15 +56,16 @@ async function typeDefOf(tx: Tx | Db, code: string): Promise<CertificateTypeDef 
   if (!row) return CERTIFICATE_TYPES[code];
   return {
     typeCode: row.typeCode, name: row.name, holderKind: row.holderKind as CertificateTypeDef['holderKind'], schema: row.schema as Record<string, unknown>,
-    template: row.template as [string, string][], ...(row.validityYears ? { validityYears: row.validityYears } : {}),
+    template: row.template as [string, string][], ...(row.validityYears ? { validityYears: row.validityYears } : {}), issuers: row.issuers,
   };
 }
 
 type KeyRow = { kid: string; department: string; algorithm: string; publicKeyPem: string; privateKeyPem: string; active: boolean; createdAt: Date; retiredAt: Date | null };
 
-async function activeKey(tx: Tx, department: string, algorithm: SignatureAlgorithm): Promise<KeyRow> {
+/** The department's active key; created here unless the issuer's keys are created only by its admin (then null when there is none). */
+async function activeKey(tx: Tx, department: string, algorithm: SignatureAlgorithm, createOnFirstUse: boolean): Promise<KeyRow | null> {
   const existing = await tx.signingKey.findFirst({ where: { department, active: true }, orderBy: { createdAt: 'desc' } });
-  if (existing) return existing;
+  if (existing || !createOnFirstUse) return existing;
   // One key creation per department at a time (concurrent first issuances would create two).
   await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `signing-key:${department}`);
   const again = await tx.signingKey.findFirst({ where: { department, active: true }, orderBy: { createdAt: 'desc' } });
@@ -80,7 +81,7 @@ function createKey(tx: Tx, department: string, algorithm: SignatureAlgorithm) {
 function documentOf(cert: { id: string; type: string; typeName: string | null; department: string; issuerName: string | null; issuerCreditCode: string; holder: unknown; data: unknown; issuedAt: Date; validUntil: Date | null }): SignedDocument {
   return {
     id: cert.id, type: cert.type, typeName: cert.typeName ?? CERTIFICATE_TYPES[cert.type]?.name ?? cert.type,
-    issuer: { department: cert.department, name: cert.issuerName ?? ISSUERS[cert.department]?.name ?? cert.department, creditCode: cert.issuerCreditCode },
+    issuer: { department: cert.department, name: cert.issuerName ?? cert.department, creditCode: cert.issuerCreditCode },
     holder: cert.holder, data: cert.data, issuedAt: cert.issuedAt.toISOString(),
     ...(cert.validUntil ? { validUntil: cert.validUntil.toISOString() } : {}),
   };
@@ -91,9 +92,8 @@ export const statusOf = (c: { status: string; validUntil: Date | null }, now = n
 
 /** An Ajv error as recorded with a refusal. */
 export interface DataError { instancePath: string; keyword: string; params: Record<string, unknown>; message: string }
-export type IssueResult = { status: 'issued'; certificate: { id: string } } | { status: 'refused'; errors: DataError[] };
-
-export class UnknownCertificateType extends Error {}
+export type FailureCode = CertificateFailed['payload']['code'];
+export type IssueResult = { status: 'issued'; certificate: { id: string } } | { status: 'refused'; code: FailureCode; reason: string; errors: DataError[] };
 export class CertificateNotFound extends Error {}
 export class AlreadyRevoked extends Error {}
 
@@ -103,24 +103,42 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
   return {
     /**
      * Issues the certificate a case asks for; a second request for the same case returns the first
-     * certificate. Data that breaks the type's data schema is refused before anything is signed: the
-     * refusal is stored (GET /v1/certificate-requests/:caseId shows it) and audited, no message goes
-     * out (approval's case keeps waiting for a certificate), and the caller acknowledges the request.
+     * certificate. A request that cannot be honoured — unknown type, no issuer record for the
+     * department, a department the type does not name, data against the type's data schema, no
+     * signing key where the issuer's keys are made only by its admin — is refused before anything is
+     * signed: the refusal is stored with its cause (GET /v1/certificate-requests/:caseId), audited and
+     * announced (certificate.failed: approval shows 制证失败 on the case, supervision records an
+     * anomaly), and the caller acknowledges the request. A later request for the case (an admin's
+     * retry after fixing the definition) is judged afresh; issuing removes the refusal.
      */
-    async issue(tx: Tx, req: CertificateRequested['payload']): Promise<IssueResult> {
+    async issue(tx: Tx, req: CertificateRequested['payload'], now = new Date()): Promise<IssueResult> {
       const existing = await tx.certificate.findUnique({ where: { caseId: req.caseId } });
       if (existing) return { status: 'issued', certificate: existing };
+      const refuse = async (code: FailureCode, reason: string, errors: DataError[] = []): Promise<IssueResult> => {
+        const row = { caseNumber: req.caseNumber, applicationId: req.applicationId, type: req.certificateType, department: req.department, code, reason, errors: errors as object[], refusedAt: now };
+        await tx.certificateRefusal.upsert({ where: { caseId: req.caseId }, create: { caseId: req.caseId, ...row }, update: row });
+        await audit(tx, { actor: 'system', action: 'certificate.refuse', target: req.caseId, detail: { caseNumber: req.caseNumber, certificateType: req.certificateType, code, errors } });
+        await enqueue(tx, buildMessage('certificate.failed', {
+          zone: 'extranet', correlationId: req.applicationId,
+          payload: { caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, certificateType: req.certificateType, department: req.department, code, reason, failedAt: now.toISOString() },
+        }));
+        return { status: 'refused', code, reason, errors };
+      };
       const type = await typeDefOf(tx, req.certificateType);
-      const issuer = ISSUERS[req.department];
-      if (!type || !issuer) throw new UnknownCertificateType(`no certificate type ${req.certificateType} or issuer ${req.department}`);
+      if (!type) return refuse('certificate_type_unknown', `证照类型“${req.certificateType}”未在事项目录中定义，请在事项目录的证照类型中定义后重试`);
+      const issuer = await tx.issuer.findUnique({ where: { department: req.department } });
+      if (!issuer) return refuse('issuer_unknown', `部门“${req.department}”没有发证机关记录（名称、统一社会信用代码），请在事项目录的发证机关中登记后重试`);
+      if (type.issuers?.length && !type.issuers.includes(req.department)) {
+        return refuse('issuer_not_allowed', `证照类型“${type.name}”的发证部门不包括${issuer.name}，请在证照类型中增加该部门后重试`);
+      }
       const invalid = dataErrors(type, req.data);
       if (invalid) {
         const errors: DataError[] = invalid.map((e) => ({ instancePath: e.instancePath, keyword: e.keyword, params: e.params as Record<string, unknown>, message: e.message ?? '' }));
-        const row = { caseNumber: req.caseNumber, applicationId: req.applicationId, type: req.certificateType, department: req.department, errors: errors as object[], refusedAt: new Date() };
-        await tx.certificateRefusal.upsert({ where: { caseId: req.caseId }, create: { caseId: req.caseId, ...row }, update: row });
-        await audit(tx, { actor: 'system', action: 'certificate.refuse', target: req.caseId, detail: { caseNumber: req.caseNumber, certificateType: req.certificateType, errors } });
-        return { status: 'refused', errors };
+        const fields = [...new Set(errors.map((e) => e.instancePath.replace(/^\//, '') || String(e.params.missingProperty ?? '')).filter(Boolean))].slice(0, 10);
+        return refuse('data_invalid', `证照数据不符合证照类型“${type.name}”的数据规范，未签发${fields.length ? `（字段：${fields.join('、')}）` : ''}`, errors);
       }
+      const key = await activeKey(tx, req.department, opts.algorithm, issuer.keyPolicy !== 'admin');
+      if (!key) return refuse('signing_key_missing', `${issuer.name}尚无签名密钥（须由部门管理员生成），生成后重试`);
       const scope = `${type.typeCode}:${issuer.creditCode}`;
       const rows = await tx.$queryRawUnsafe<{ value: number }[]>('INSERT INTO serial_counter (scope, value) VALUES ($1, 1) ON CONFLICT (scope) DO UPDATE SET value = serial_counter.value + 1 RETURNING value', scope);
       const id = certificateIdentifier(type.typeCode, issuer.creditCode, rows[0]!.value);
@@ -131,7 +149,6 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
         holder: req.holder, data: req.data, issuedAt: issuedAt.toISOString(), ...(validUntil ? { validUntil: validUntil.toISOString() } : {}),
       };
       const canonical = canonicalJson(doc);
-      const key = await activeKey(tx, req.department, opts.algorithm);
       const signature = signBytes(key.algorithm as SignatureAlgorithm, Buffer.from(canonical), key.privateKeyPem, key.publicKeyPem);
       const documentSha256 = createHash('sha256').update(canonical).digest('hex');
 
@@ -143,6 +160,7 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
         },
       });
       await audit(tx, { actor: 'system', action: 'certificate.issue', target: id, detail: { caseNumber: req.caseNumber, keyId: key.kid, algorithm: key.algorithm } });
+      await tx.certificateRefusal.deleteMany({ where: { caseId: req.caseId } });
       await enqueue(tx, buildMessage('certificate.issued', {
         zone: 'extranet', correlationId: req.applicationId,
         payload: { certificateId: id, caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, certificateType: req.certificateType, issuedAt: issuedAt.toISOString(), signature, algorithm: key.algorithm },
@@ -165,22 +183,33 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
       }
       const publishedAt = new Date(p.publishedAt);
       const n = await tx.$executeRawUnsafe(
-        `INSERT INTO certificate_type (code, type_code, name, validity_years, holder_kind, schema, template, version, published_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)
+        `INSERT INTO certificate_type (code, type_code, name, validity_years, holder_kind, schema, template, version, published_at, issuers) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10::text[])
          ON CONFLICT (code) DO UPDATE SET type_code = EXCLUDED.type_code, name = EXCLUDED.name, validity_years = EXCLUDED.validity_years, holder_kind = EXCLUDED.holder_kind,
-           schema = EXCLUDED.schema, template = EXCLUDED.template, version = EXCLUDED.version, published_at = EXCLUDED.published_at
+           schema = EXCLUDED.schema, template = EXCLUDED.template, version = EXCLUDED.version, published_at = EXCLUDED.published_at, issuers = EXCLUDED.issuers
          WHERE certificate_type.version < EXCLUDED.version`,
-        p.code, p.typeCode, p.name, p.validityYears ?? null, p.holderKind, JSON.stringify(p.schema), JSON.stringify(p.template), p.version, publishedAt,
+        p.code, p.typeCode, p.name, p.validityYears ?? null, p.holderKind, JSON.stringify(p.schema), JSON.stringify(p.template), p.version, publishedAt, p.issuers ?? [],
       );
       return n > 0 ? 'stored' : 'stale';
     },
 
-    /** What became of a case's certificate request: issued, refused (with the schema errors), or null (never seen or not yet handled). */
+    /** Stores an issuer record the catalog published (name, issuer code, key policy); an older or repeated version changes nothing. */
+    async receiveIssuer(tx: Tx, p: IssuerPublished['payload']): Promise<'stored' | 'stale'> {
+      const n = await tx.$executeRawUnsafe(
+        `INSERT INTO issuer (department, name, credit_code, key_policy, version, published_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (department) DO UPDATE SET name = EXCLUDED.name, credit_code = EXCLUDED.credit_code, key_policy = EXCLUDED.key_policy, version = EXCLUDED.version, published_at = EXCLUDED.published_at
+         WHERE issuer.version < EXCLUDED.version`,
+        p.department, p.name, p.creditCode, p.keyPolicy, p.version, new Date(p.publishedAt),
+      );
+      return n > 0 ? 'stored' : 'stale';
+    },
+
+    /** What became of a case's certificate request: issued, refused (with its cause and any schema errors), or null (never seen or not yet handled). */
     async requestOutcome(caseId: string) {
       const cert = await db.certificate.findUnique({ where: { caseId }, select: { id: true, department: true, type: true, caseNumber: true, issuedAt: true } });
       if (cert) return { caseId, caseNumber: cert.caseNumber, department: cert.department, certificateType: cert.type, status: 'issued' as const, certificateId: cert.id, issuedAt: cert.issuedAt.toISOString() };
       const r = await db.certificateRefusal.findUnique({ where: { caseId } });
       if (!r) return null;
-      return { caseId, caseNumber: r.caseNumber, department: r.department, certificateType: r.type, status: 'refused' as const, refusedAt: r.refusedAt.toISOString(), errors: r.errors as unknown as DataError[] };
+      return { caseId, caseNumber: r.caseNumber, department: r.department, certificateType: r.type, status: 'refused' as const, code: r.code, reason: r.reason ?? '证照数据不符合该证照类型的数据规范，未签发', refusedAt: r.refusedAt.toISOString(), errors: r.errors as unknown as DataError[] };
     },
 
     /**
@@ -308,7 +337,7 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
       const rows = await db.certificate.findMany({ where: { holder: { path: ['accountId'], equals: accountId } }, orderBy: { issuedAt: 'desc' }, take: 200 });
       return rows.map((c) => ({
         id: c.id, type: c.type, typeName: c.typeName ?? CERTIFICATE_TYPES[c.type]?.name ?? c.type, department: c.department,
-        issuerName: c.issuerName ?? ISSUERS[c.department]?.name ?? c.department, status: statusOf(c) as string, issuedAt: c.issuedAt.toISOString(),
+        issuerName: c.issuerName ?? c.department, status: statusOf(c) as string, issuedAt: c.issuedAt.toISOString(),
       }));
     },
 

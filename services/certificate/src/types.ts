@@ -6,21 +6,15 @@ export type { CertificateTypeDef } from '@hall/ecert';
 export const CERTIFICATE_TYPES = DEMO_CERTIFICATE_TYPES;
 
 /**
- * Certificate types (证照类型) and issuing departments. The catalog owns the type definitions and
- * publishes them (catalog.certificate-type.published; stored in certificate_type, see issuer.ts):
- * GB/T 36904 type code, name, validity, the data schema (JSON Schema over the issuance data,
- * checked before signing) and the document template (the fields the PDF shows, in order).
- * CERTIFICATE_TYPES (the shared demo definitions of @hall/ecert) is only the fallback for a type no publication has reached yet (a fresh
- * database before the catalog's announcement arrives); it mirrors the catalog's demo definitions.
+ * Certificate types (证照类型) and issuers (发证机关) are catalog data. The catalog publishes each type
+ * (catalog.certificate-type.published; stored in certificate_type, see issuer.ts): GB/T 36904 type
+ * code, name, validity, the data schema (JSON Schema over the issuance data, checked before
+ * signing), the document template (the fields the PDF shows, in order) and the departments that
+ * issue it; and each issuer record (catalog.issuer.published; stored in issuer): the department's
+ * name, its issuer code (统一社会信用代码) and its key policy. No department is known here otherwise.
+ * CERTIFICATE_TYPES (the shared demo definitions of @hall/ecert) is only the fallback for a type no
+ * publication has reached yet (a fresh database before the catalog's announcement arrives).
  */
-/** Issuing departments' unified social credit codes (统一社会信用代码). */
-export const ISSUERS: Record<string, { creditCode: string; name: string }> = {
-  'gy-wjw': { creditCode: '11341621003000001X', name: '涡阳县卫生健康委员会' },
-  'gy-mzj': { creditCode: '11341621003000002T', name: '涡阳县民政局' },
-  'gy-cl': { creditCode: '113416210030000035', name: '涡阳县残疾人联合会' },
-  'gy-scj': { creditCode: '113416210030000048', name: '涡阳县市场监督管理局' },
-};
-
 /** The PDF rows of a certificate's data: the template's fields present in the data, in order. */
 export function templateRows(t: CertificateTypeDef | undefined, data: Record<string, unknown>): [string, string][] {
   const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));

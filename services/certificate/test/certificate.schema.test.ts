@@ -33,9 +33,10 @@ describe('certificate data schema', () => {
     // The refusal commits with the inbox row: the request is handled (and acknowledged), not retried.
     await h.handled(messageId);
     expect(await h.svc.ctx.prisma.certificate.findUnique({ where: { caseId: req.caseId } })).toBeNull();
-    expect(await outboxOf(req.applicationId)).toEqual([]);
+    // Nothing issued; certificate.failed tells approval (制证失败 on the case) and supervision.
+    expect(await outboxOf(req.applicationId)).toEqual([{ type: 'certificate.failed' }]);
     const refusal = await h.svc.ctx.prisma.certificateRefusal.findUniqueOrThrow({ where: { caseId: req.caseId } });
-    expect(refusal).toMatchObject({ caseNumber: req.caseNumber, type: req.certificateType, department: req.department });
+    expect(refusal).toMatchObject({ caseNumber: req.caseNumber, type: req.certificateType, department: req.department, code: 'data_invalid' });
     expect(refusal.errors).toEqual(expect.arrayContaining([expect.objectContaining(expected)]));
     const audits = await refusalAudits(req.caseId);
     expect(audits).toHaveLength(1);

@@ -1,6 +1,5 @@
 import { verifyCertificateFile, certificateIdentifier, isValidIdentifier } from '@hall/ecert';
-import { ISSUERS } from '../src/issuer.js';
-import { startCertificate, certificateRequest, waitFor, type Harness } from './helpers.js';
+import { startCertificate, certificateRequest, waitFor, TEST_ISSUERS, type Harness } from './helpers.js';
 
 let h: Harness;
 let staff: { authorization: string };
@@ -87,14 +86,14 @@ describe('certificate', () => {
     const req = certificateRequest();
     await h.request(req);
     const cert = await issued(req.caseId);
-    const original = ISSUERS['gy-wjw']!.name;
-    ISSUERS['gy-wjw']!.name = '涡阳县卫生健康委员会（更名后）';
+    const original = TEST_ISSUERS['gy-wjw']!;
+    await h.publishIssuer({ department: 'gy-wjw', creditCode: original.creditCode, name: '涡阳县卫生健康委员会（更名后）', version: 2 });
     try {
       const r = (await verifyId(cert.id)).json();
       expect(r).toMatchObject({ status: 'valid', signatureValid: true });
-      expect(r.document.issuer.name).toBe(original);
+      expect(r.document.issuer.name).toBe(original.name);
     } finally {
-      ISSUERS['gy-wjw']!.name = original;
+      await h.publishIssuer({ department: 'gy-wjw', ...original, version: 3 });
     }
   });
 

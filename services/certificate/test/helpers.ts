@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@hall/service';
 import { createServiceEnv, type ServiceEnv } from '@hall/testkit/service-env';
 import { connectNats, createPublisher, type NatsConnection } from '@hall/messaging';
-import { buildMessage, type CertificateRequested } from '@hall/contracts';
+import { buildMessage, type CertificateRequested, type CertificateTypePublished, type IssuerPublished } from '@hall/contracts';
 import { createLogger } from '@hall/logging';
 import { definition } from '../src/app.js';
 import type { Db } from '../src/db.js';
@@ -18,6 +18,14 @@ export function certificateRequest(overrides: Partial<CertificateRequested['payl
   };
 }
 
+/** The issuer records these tests use, as the catalog publishes them (catalog.issuer.published). */
+export const TEST_ISSUERS: Record<string, { name: string; creditCode: string }> = {
+  'gy-wjw': { creditCode: '11341621003000001X', name: '涡阳县卫生健康委员会' },
+  'gy-mzj': { creditCode: '11341621003000002T', name: '涡阳县民政局' },
+  'gy-cl': { creditCode: '113416210030000035', name: '涡阳县残疾人联合会' },
+  'gy-scj': { creditCode: '113416210030000048', name: '涡阳县市场监督管理局' },
+};
+
 export interface Harness {
   svc: RunningService<unknown, Db>;
   env: ServiceEnv;
@@ -25,6 +33,10 @@ export interface Harness {
   request(payload: CertificateRequested['payload'], id?: string): Promise<string>;
   /** Resolves once the service has handled the message with this id (its inbox row committed). */
   handled(messageId: string): Promise<void>;
+  /** Publishes an issuer record as the catalog does and waits until the service stored it. */
+  publishIssuer(p: Omit<IssuerPublished['payload'], 'publishedAt' | 'version' | 'keyPolicy'> & Partial<Pick<IssuerPublished['payload'], 'version' | 'keyPolicy'>>): Promise<void>;
+  /** Publishes a certificate type definition as the catalog does and waits until the service handled it. */
+  publishType(p: CertificateTypePublished['payload']): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,7 +50,22 @@ export async function startCertificate(extraEnv: Record<string, string> = {}): P
   // Generous ack and wait limits: in CI these files run next to the whole-platform suites on two cores
   // (a 5-s JetStream ack timed out there at load average 19).
   const pub = createPublisher(nc, { timeoutMs: 30_000 });
+  const cat = env.nats.users.catalog!;
+  const catalogNc: NatsConnection = await connectNats({ servers: env.nats.url, user: cat.user, pass: cat.pass, name: 'test-catalog-issuers', logger: createLogger({ service: 't', level: 'silent' }) });
+  const catalogPub = createPublisher(catalogNc, { timeoutMs: 30_000 });
+  const publishIssuer: Harness['publishIssuer'] = async (p) => {
+    const m = buildMessage('catalog.issuer.published', { zone: 'extranet', correlationId: `issuer:${p.department}`, payload: { keyPolicy: 'on_first_use', version: 1, ...p, publishedAt: new Date().toISOString() } });
+    await catalogPub.publish(m);
+    await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'certificate-issuers' AND message_id = $1", m.id)).length > 0, 60_000);
+  };
+  await Promise.all(Object.entries(TEST_ISSUERS).map(([department, i]) => publishIssuer({ department, ...i })));
+  const publishType: Harness['publishType'] = async (payload) => {
+    const m = buildMessage('catalog.certificate-type.published', { zone: 'extranet', correlationId: `certificate-type:${payload.code}`, payload });
+    await catalogPub.publish(m);
+    await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'certificate-types' AND message_id = $1", m.id)).length > 0, 60_000);
+  };
   return {
+    publishIssuer, publishType,
     svc, env,
     request: async (payload, id) => {
       const m = buildMessage('certificate.requested', { zone: 'extranet', correlationId: payload.applicationId, payload, ...(id ? { id } : {}) });
@@ -48,7 +75,7 @@ export async function startCertificate(extraEnv: Record<string, string> = {}): P
     handled: async (messageId) => {
       await waitFor(async () => (await svc.ctx.prisma.$queryRawUnsafe<unknown[]>("SELECT 1 FROM inbox WHERE consumer = 'certificate' AND message_id = $1", messageId)).length > 0, 60_000);
     },
-    close: async () => { await nc.close(); await svc.stop(); await env.cleanup(); },
+    close: async () => { await nc.close(); await catalogNc.close(); await svc.stop(); await env.cleanup(); },
   };
 }
 

@@ -4,6 +4,8 @@
  * (submitted, supplemented, withdrawal_requested) for what the applicant did before the extranet
  * answered.
  */
+import { TERMINAL_STATUSES } from '@hall/contracts';
+
 export const STATUS_TEXT: Record<string, string> = {
   submitted: '已提交',
   received: '已接收（网上受理）',
@@ -23,12 +25,16 @@ export const STATUS_TEXT: Record<string, string> = {
   certificate_issued: '证照已签发',
   withdrawal_requested: '撤回申请已提交',
   withdrawn: '已撤回',
+  terminated: '已终止办理',
 };
 
 export const statusText = (s: string): string => STATUS_TEXT[s] ?? s;
 
-/** Final statuses, ranked: a later message never undoes one, only a higher-ranked final status replaces it. */
-const FINAL: Record<string, number> = { withdrawn: 9, rejected: 9, denied: 9, completed: 10 };
+/**
+ * Final statuses (the terminal statuses of @hall/contracts), ranked: a later message never undoes
+ * one, only a higher-ranked final status replaces it (办结 outranks the others).
+ */
+const FINAL: Record<string, number> = Object.fromEntries([...TERMINAL_STATUSES].map((s) => [s, s === 'completed' ? 10 : 9]));
 
 export const isFinal = (s: string): boolean => s in FINAL;
 
@@ -46,7 +52,7 @@ export function movesTo(current: { status: string; statusAt: Date | null }, next
 }
 
 /** A decision has been taken (or the case ended): too late to withdraw. */
-export const DECIDED = new Set(['approved', 'denied', 'rejected', 'completed', 'withdrawn', 'withdrawal_requested']);
+export const DECIDED: ReadonlySet<string> = new Set([...TERMINAL_STATUSES, 'approved', 'withdrawal_requested']);
 
 /** 好差评 levels. */
 export const EVALUATION_LEVELS: Record<number, string> = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' };

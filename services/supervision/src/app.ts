@@ -311,7 +311,7 @@ export function createDefinition(opts: { clock?: () => Date } = {}): ServiceDefi
           else d.inProgress += n;
           byDept.set(q.department, d);
         }
-        const RESULT: Record<string, string> = { completed: '已办结', rejected: '不予受理', withdrawn: '已撤回' };
+        const RESULT: Record<string, string> = { completed: '已办结', rejected: '不予受理', denied: '不予许可', withdrawn: '已撤回', terminated: '已终止办理' };
         return {
           at: now.toISOString(), date: today, completedToday,
           queue: [...byDept].sort(([a], [b]) => a.localeCompare(b)).map(([d, v]) => ({ department: d, departmentName: deptName.get(d) ?? d, ...v })),

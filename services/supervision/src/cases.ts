@@ -5,7 +5,7 @@
  * @hall/calendar's `workingDaysBetween` (the one shared calendar function).
  */
 import { addWorkingDays, workingDaysBetween } from '@hall/calendar';
-import type { CaseTransitioned } from '@hall/contracts';
+import { TERMINAL_STATUSES, type CaseTransitioned } from '@hall/contracts';
 
 export type Transition = CaseTransitioned['payload'];
 export interface CaseEvent { messageId: string; occurredAt: Date; payload: Transition }
@@ -36,12 +36,13 @@ export const STAGE_OF_STATUS: Partial<Record<Transition['to'], StageCode>> = {
   special_procedure_done: 'special_result',
   completed: 'completion',
   withdrawn: 'completion', // 办结 with the result 撤回
+  terminated: 'completion', // 办结 with the result 终止
 };
 
 const PAUSE_OPENS: Partial<Record<Transition['to'], string>> = { supplement_requested: 'supplement', special_procedure: 'special' };
 const PAUSE_CLOSES: Partial<Record<Transition['to'], string>> = { supplement_received: 'supplement', special_procedure_done: 'special' };
-/** Statuses after which nothing is monitored any more. */
-export const CLOSED: ReadonlySet<string> = new Set(['completed', 'rejected', 'withdrawn']);
+/** Statuses after which nothing is monitored any more: the terminal statuses of @hall/contracts. */
+export const CLOSED: ReadonlySet<string> = TERMINAL_STATUSES;
 
 /**
  * Events in the order they happened. Transitions written in one transaction often share a
@@ -91,7 +92,7 @@ export function foldCase(ordered: CaseEvent[]): CaseState {
     if (CLOSED.has(p.to) && !s.closedAt) s.closedAt = e.occurredAt;
     if (p.to === 'completed' && !s.completedAt) s.completedAt = e.occurredAt;
     if (p.to === 'supplement_requested') s.supplements++;
-    if (['approved', 'denied', 'rejected', 'withdrawn'].includes(p.to)) s.lastResult = p.to;
+    if (p.to === 'approved' || (CLOSED.has(p.to) && p.to !== 'completed')) s.lastResult = p.to;
     const opens = PAUSE_OPENS[p.to];
     if (opens && !s.pauses.some((x) => x.kind === opens && x.to === null)) s.pauses.push({ kind: opens, from: e.occurredAt, to: null });
     const closes = PAUSE_CLOSES[p.to];
