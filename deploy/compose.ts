@@ -1,7 +1,7 @@
 /**
  * Compose files per zone (docker compose v2 / the Compose Specification): `internet.yaml` and
  * `extranet.yaml` (Postgres, MinIO, NATS with JetStream and its generated config, the stream
- * provisioning job, the zone's services, an nginx ingress), and `relay-internet.yaml` /
+ * provisioning job, the object store's provisioning job (users and policies), the zone's services, an nginx ingress), and `relay-internet.yaml` /
  * `relay-extranet.yaml` with the relay halves that run in each zone, on their own (they join the
  * zone's network and may run on the diode's host). Secrets come from `secrets/<zone>.env`
  * (written by deploy/secrets.ts) and from files under `secrets/<zone>/`.
@@ -10,6 +10,7 @@ import type { ZoneName } from '@hall/platform/topology';
 import { zoneUsers } from '@hall/messaging';
 import { NATS_IMAGE, natsPasswordVar } from './nats.js';
 import { HTTP_PORT, RELAY_UDP_PORT, databaseName, dbPasswordVar, zoneDatabases, imageName, unitEnv, zoneIngress, zoneRelayHalves, zoneServices, type Unit, type ZoneHosts } from './model.js';
+import { MC_IMAGE, provisionScript, s3SecretVar, storeUsers } from './minio.js';
 
 export const POSTGRES_IMAGE = 'postgres:17-alpine';
 export const MINIO_IMAGE = 'minio/minio:RELEASE.2025-04-22T22-12-26Z';
@@ -95,8 +96,16 @@ export function renderZoneCompose(zone: ZoneName): Obj {
       networks: [net], restart: 'no',
       depends_on: { nats: { condition: 'service_healthy' } },
     },
+    // One-shot: the bucket (no anonymous access) and a MinIO user and policy per process (deploy/minio.ts).
+    'provision-store': {
+      image: MC_IMAGE, entrypoint: ['/bin/sh', '-c', provisionScript(zone, '$$')],
+      healthcheck: { disable: true },
+      environment: { S3_URL: hosts.s3, MC_CONFIG_DIR: '/tmp/.mc', MINIO_ROOT_PASSWORD: required('MINIO_ROOT_PASSWORD'), ...Object.fromEntries(storeUsers(zone).map((u) => [s3SecretVar(u), required(s3SecretVar(u))])) },
+      networks: [net], restart: 'no',
+      depends_on: { minio: { condition: 'service_healthy' } },
+    },
   };
-  const deps = { postgres: { condition: 'service_healthy' }, 'provision-databases': { condition: 'service_completed_successfully' }, minio: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' }, 'provision-streams': { condition: 'service_completed_successfully' } };
+  const deps = { postgres: { condition: 'service_healthy' }, 'provision-databases': { condition: 'service_completed_successfully' }, minio: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' }, 'provision-streams': { condition: 'service_completed_successfully' }, 'provision-store': { condition: 'service_completed_successfully' } };
   const units = zoneServices(zone);
   for (const u of units) services[u.name] = serviceEntry(u, hosts, net, deps);
   const ing = zoneIngress(zone);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every image of the hall from deploy/Dockerfile and, with --save, writes them together with
-# the third-party images the zones run (Postgres, MinIO, NATS, nginx) into one tarball to carry into
+# the third-party images the zones run (Postgres, MinIO and its mc client, NATS, nginx) into one tarball to carry into
 # an air-gapped zone (`docker load -i …` there; see docs/deploy.md).
 # Needs a Docker engine with BuildKit: none runs on the project's development machines, so this
 # script is not run by the test suite (the bundles it packs are: packages/platform/test/deploy-bundle.test.ts).
@@ -25,7 +25,7 @@ for svc in $(ls services) tools; do
   images+=("$tag")
 done
 if [ -n "$SAVE" ]; then
-  third=$(node --import tsx -e "import('./deploy/compose.ts').then(c=>import('./deploy/nats.ts').then(n=>console.log([c.POSTGRES_IMAGE,c.MINIO_IMAGE,c.NGINX_IMAGE,n.NATS_IMAGE].join(' '))))")
+  third=$(node --import tsx -e "import('./deploy/compose.ts').then(c=>import('./deploy/nats.ts').then(n=>import('./deploy/minio.ts').then(m=>console.log([c.POSTGRES_IMAGE,c.MINIO_IMAGE,m.MC_IMAGE,c.NGINX_IMAGE,n.NATS_IMAGE].join(' ')))))")
   for img in $third; do docker pull "$img"; images+=("$img"); done
   mkdir -p "$(dirname "$SAVE")"
   docker save -o "$SAVE" "${images[@]}"

@@ -18,6 +18,7 @@ import { zoneUsers } from '@hall/messaging';
 import { NATS_IMAGE, natsPasswordVar, renderDeployNatsConfig, statefulSetRoutes } from './nats.js';
 import { HTTP_PORT, RELAY_UDP_PORT, dbPasswordVar, zoneDatabases, imageName, unitEnv, zoneIngress, zoneRelayHalves, zoneServices, type Unit, type ZoneHosts } from './model.js';
 import { MINIO_IMAGE, POSTGRES_IMAGE, provisionDatabasesArgs } from './compose.js';
+import { MC_IMAGE, provisionScript, s3SecretVar, storeUsers } from './minio.js';
 
 export const namespaceOf = (zone: ZoneName) => `hall-${zone}`;
 const SECRET = 'hall-secrets';
@@ -166,29 +167,33 @@ function natsObjects(zone: ZoneName, opts: Required<Pick<K8sOptions, 'registry' 
       volumes: [{ name: 'config', configMap: { name: 'nats-config' } }, { name: 'run', emptyDir: {} }],
     }),
     new PodDisruptionBudget({ metadata: { name: 'nats', namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selector('nats') } } }),
-    new Job({
-      metadata: { name: `provision-streams-${opts.version.replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63), namespace: ns, labels: labels('provision-streams', zone) },
-      spec: {
-        backoffLimit: 10,
-        ttlSecondsAfterFinished: 86400,
-        template: {
-          metadata: { labels: labels('provision-streams', zone) },
-          spec: {
-            restartPolicy: 'OnFailure', securityContext: podSecurity, automountServiceAccountToken: false,
-            containers: [{
-              name: 'provision', image: `${opts.registry}/hall-tools:${opts.version}`, args: ['/app/provision.mjs'],
-              env: [{ name: 'ZONE', value: zone }, { name: 'NATS_URL', value: `nats://nats-client.${ns}.svc:4222` }, { name: 'NATS_USER', value: 'provisioner' }, { name: 'NATS_PASS', valueFrom: { secretKeyRef: { name: SECRET, key: natsPasswordVar('provisioner') } } }, { name: 'STREAM_REPLICAS', value: String(NATS_REPLICAS) }],
-              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-              securityContext: restricted,
-            }],
-          },
-        },
-      },
+    provisionJob('provision-streams', zone, opts.version, {
+      image: `${opts.registry}/hall-tools:${opts.version}`, args: ['/app/provision.mjs'],
+      env: [{ name: 'ZONE', value: zone }, { name: 'NATS_URL', value: `nats://nats-client.${ns}.svc:4222` }, { name: 'NATS_USER', value: 'provisioner' }, { name: 'NATS_PASS', valueFrom: { secretKeyRef: { name: SECRET, key: natsPasswordVar('provisioner') } } }, { name: 'STREAM_REPLICAS', value: String(NATS_REPLICAS) }],
     }),
   ];
 }
 
-function storeObjects(zone: ZoneName): Manifest[] {
+/** An idempotent provisioning Job, once per release (its name carries the version), restricted like every pod. */
+function provisionJob(name: string, zone: ZoneName, version: string, container: Omit<IContainer, 'name'>, volumes?: IVolume[]): Job {
+  return new Job({
+    metadata: { name: `${name}-${version.replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63), namespace: namespaceOf(zone), labels: labels(name, zone) },
+    spec: {
+      backoffLimit: 10,
+      ttlSecondsAfterFinished: 86400,
+      template: {
+        metadata: { labels: labels(name, zone) },
+        spec: {
+          restartPolicy: 'OnFailure', securityContext: podSecurity, automountServiceAccountToken: false,
+          containers: [{ name: 'provision', resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } }, securityContext: restricted, ...container }],
+          ...(volumes ? { volumes } : {}),
+        },
+      },
+    },
+  });
+}
+
+function storeObjects(zone: ZoneName, opts: Required<Pick<K8sOptions, 'registry' | 'version'>>): Manifest[] {
   const ns = namespaceOf(zone);
   return [
     new Service({ metadata: { name: 'postgres', namespace: ns, labels: labels('postgres', zone) }, spec: { selector: selector('postgres'), ports: [{ name: 'pg', port: 5432 }] } }),
@@ -229,6 +234,13 @@ function storeObjects(zone: ZoneName): Manifest[] {
         volumeMounts: [{ name: 'data', mountPath: '/data' }],
       },
     }),
+    // The bucket (no anonymous access) and a MinIO user and policy per process (deploy/minio.ts);
+    // idempotent, once per release, and again after a secret rotation.
+    provisionJob('provision-store', zone, opts.version, {
+      image: MC_IMAGE, command: ['/bin/sh', '-c', provisionScript(zone)],
+      env: [{ name: 'S3_URL', value: `http://minio.${ns}.svc:9000` }, { name: 'MC_CONFIG_DIR', value: '/tmp/.mc' }, secretEnv('MINIO_ROOT_PASSWORD'), ...storeUsers(zone).map((u) => secretEnv(s3SecretVar(u)))],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    }, [{ name: 'tmp', emptyDir: {} }]),
   ];
 }
 
@@ -292,7 +304,7 @@ export function zoneManifests(zone: ZoneName, opts: K8sOptions = {}): Manifest[]
     new Namespace({ metadata: { name: ns, labels: { 'hall.gov/zone': zone, 'pod-security.kubernetes.io/enforce': 'baseline' } } }),
     ...policyObjects(zone, opts.diodeCidr ?? '192.0.2.10/32'),
     ...natsObjects(zone, o),
-    ...storeObjects(zone),
+    ...storeObjects(zone, o),
     ...zoneServices(zone).flatMap((u) => serviceObjects(u, o)),
     ...ingressObjects(zone, host),
   ];

@@ -8,12 +8,13 @@
  * store), one-way UDP between them through the data diode (网闸). Each half holds credentials of
  * its own zone only.
  */
-import { PROCESSES, ISSUER, AUDIENCE, type ProcessSpec, type ZoneName } from '@hall/platform/topology';
+import { PROCESSES, ISSUER, AUDIENCE, BUCKET, type ProcessSpec, type ZoneName } from '@hall/platform/topology';
 import { natsPasswordVar } from './nats.js';
+import { s3SecretVar } from './minio.js';
 
 export const ZONE_NAMES: ZoneName[] = ['internet', 'extranet'];
 export const HTTP_PORT = 8080;
-export const BUCKET = 'hall-materials';
+export { BUCKET };
 /** UDP port the receiver half listens on (the diode's output side delivers there). */
 export const RELAY_UDP_PORT = 7400;
 
@@ -113,7 +114,8 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   if (u.service === 'exchange') {
     Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token' });
   }
-  if (u.objectStore) Object.assign(env, { S3_ENDPOINT: hosts.s3, S3_ACCESS_KEY: 'hall', S3_SECRET_KEY: '${MINIO_ROOT_PASSWORD}', S3_BUCKET: BUCKET });
+  // The process's own store user (deploy/minio.ts), limited to its prefixes; never the root user.
+  if (u.objectStore) Object.assign(env, { S3_ENDPOINT: hosts.s3, S3_ACCESS_KEY: u.name, S3_SECRET_KEY: `\${${s3SecretVar(u.name)}}`, S3_BUCKET: BUCKET });
   if (u.relay) {
     Object.assign(env, u.relay.role === 'receiver' ? { LANE_UDP_BIND: `0.0.0.0:${RELAY_UDP_PORT}` } : { LANE_UDP_TARGET: `\${${udpTargetVar(u.relay.lane)}}` });
   }

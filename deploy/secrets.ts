@@ -18,6 +18,7 @@ import type { ZoneName } from '@hall/platform/topology';
 import { generateEnvPasswords, natsPasswordVar } from './nats.js';
 import { dbPasswordVar, zoneDatabases } from './model.js';
 import { RELAY_UDP_PORT, udpTargetVar, zoneRelayHalves } from './model.js';
+import { s3SecretVar, storeUsers } from './minio.js';
 import { namespaceOf } from './k8s.js';
 import { multiDoc } from './generate.js';
 
@@ -33,6 +34,8 @@ export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
     // identity's data key (encrypts the realm's private signing keys at rest): 32 random bytes.
     IDENTITY_DATA_KEY: randomBytes(32).toString('base64'),
     ...Object.fromEntries(zoneUsers(zone).map((u) => [natsPasswordVar(u), nats[u]!])),
+    // Each process's own object-store user (deploy/minio.ts); the root password stays with the provisioning job.
+    ...Object.fromEntries(storeUsers(zone).map((u) => [s3SecretVar(u), randomBytes(24).toString('hex')])),
   };
   // The public portal's address as citizens reach it (certificates' QR codes point there; edit to the real one).
   if (zone === 'extranet') env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';

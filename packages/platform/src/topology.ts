@@ -57,3 +57,48 @@ export function processesFor(transport: RelayTransport = 'udp'): ProcessSpec[] {
 
 export const ISSUER: Record<ZoneName, string> = { internet: 'hall-identity-internet', extranet: 'hall-identity-extranet' };
 export const AUDIENCE: Record<ZoneName, string> = { internet: 'hall-internet', extranet: 'hall-extranet' };
+
+/** The one bucket of each zone's object store. */
+export const BUCKET = 'hall-materials';
+
+/**
+ * What a process may do in an object store, as key prefixes of BUCKET: `read` (get, head, list
+ * under the prefix) and `write` (read, put and delete). Every other key, bucket and the store's
+ * administration stay out of reach; the launcher gives each process a credential with exactly
+ * this policy (its test/demo store enforces it, testkit s3-auth.ts) and deploy/ renders it as
+ * MinIO users and policies.
+ */
+export interface StoreAccess { read?: string[]; write?: string[] }
+
+/**
+ * The policy of each process with `objectStore` in its own zone's store, by process name. Keys:
+ * `materials/` (declaration's uploads, copied to the extranet by the inbound lane),
+ * `certificates/` (certificate's PDFs) and `openness/` (catalog's 政务公开 attachments), both
+ * copied to the internet zone by the outbound lane.
+ */
+export const STORE_ACCESS: Record<string, StoreAccess> = {
+  declaration: { write: ['materials/'], read: ['certificates/', 'openness/'] },
+  'relay-inbound-sender': { read: ['materials/'] },
+  // The outbound lane's receiver, udp half or bridge: stat then put of what the lane carries.
+  'relay-outbound': { write: ['certificates/', 'openness/'] },
+  catalog: { write: ['openness/'] },
+  approval: { read: ['materials/'] },
+  certificate: { write: ['certificates/'] },
+  'relay-outbound-sender': { read: ['certificates/', 'openness/'] },
+  'relay-inbound': { write: ['materials/'] },
+};
+
+/**
+ * A `bridge` lane process reads its source zone's store (the udp halves never do: each holds a
+ * credential of its own zone's store only). Read-only, the lane's prefixes only.
+ */
+export const SOURCE_STORE_ACCESS: Record<string, StoreAccess> = {
+  'relay-outbound': { read: ['certificates/', 'openness/'] },
+  'relay-inbound': { read: ['materials/'] },
+};
+
+/** The store policy of a process in its own zone (`own`) or, for a bridge lane, in its source zone's store. */
+export function storeAccessOf(spec: ProcessSpec, which: 'own' | 'source' = 'own'): StoreAccess | undefined {
+  if (which === 'source') return spec.source ? SOURCE_STORE_ACCESS[spec.name] : undefined;
+  return spec.objectStore ? STORE_ACCESS[spec.name] : undefined;
+}

