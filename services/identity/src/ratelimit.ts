@@ -35,3 +35,43 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; maxKe
     },
   };
 }
+
+/**
+ * Lockout for usernames that have no account, so that the answers to repeated failed logins do not
+ * tell which usernames exist (issue 20): the threshold-th failure "locks" the unknown name for the
+ * same minutes, and until then it answers 423 account_locked exactly as a real locked account does.
+ * Kept in process memory, bounded like the rate limits; real accounts' lockouts stay in the database.
+ */
+export interface UnknownUserLockout {
+  /** The end of the lock on this name, if it is locked at `now`. */
+  lockedUntil(username: string, now: Date): Date | null;
+  /** Counts a failure; returns the end of the lock when this one reached the threshold. */
+  fail(username: string, now: Date): Date | null;
+}
+
+export function createUnknownUserLockout(opts: { threshold: number; lockMinutes: number; maxKeys?: number }): UnknownUserLockout {
+  const maxKeys = opts.maxKeys ?? 100_000;
+  const names = new Map<string, { failures: number; lockedUntil: number | null }>();
+  return {
+    lockedUntil(username, now) {
+      const n = names.get(username);
+      if (!n?.lockedUntil) return null;
+      if (n.lockedUntil > now.getTime()) return new Date(n.lockedUntil);
+      names.delete(username);
+      return null;
+    },
+    fail(username, now) {
+      let n = names.get(username);
+      if (!n) {
+        if (names.size >= maxKeys) names.delete(names.keys().next().value!);
+        n = { failures: 0, lockedUntil: null };
+        names.set(username, n);
+      }
+      n.failures++;
+      if (n.failures < opts.threshold) return null;
+      n.failures = 0;
+      n.lockedUntil = now.getTime() + opts.lockMinutes * 60_000;
+      return new Date(n.lockedUntil);
+    },
+  };
+}

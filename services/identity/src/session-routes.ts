@@ -8,6 +8,7 @@ import { Problems, ProblemError, ProblemSchema, StrictObject, type HttpPlugin } 
 import { createHash, timingSafeEqual, type JsonWebKey } from 'node:crypto';
 import { exchangeAudience } from '@hall/auth';
 import { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
+import { createUnknownUserLockout } from './ratelimit.js';
 import { activeAccount, passwordProblem, Password, PrincipalView, toPrincipal, Username, type IdentityDeps } from './deps.js';
 import type { AccountRow } from './accounts.js';
 
@@ -36,6 +37,7 @@ export async function sessionRoutes(d: IdentityDeps): Promise<void> {
     return keystore.jwks() as Promise<{ keys: (JsonWebKey & Record<string, unknown>)[] }>;
   });
 
+  const unknownLockout = createUnknownUserLockout({ threshold: config.LOGIN_LOCK_THRESHOLD, lockMinutes: config.LOGIN_LOCK_MINUTES });
   app.post('/v1/auth/login', { schema: { body: StrictObject({ username: Username, password: Password }), response: { 200: TokenResponse, ...Problem4xx } } }, async (req) => {
     const { username, password } = req.body;
     d.limits.loginIp.hit(req.ip);
@@ -44,12 +46,17 @@ export async function sessionRoutes(d: IdentityDeps): Promise<void> {
     // The password is checked whatever happens, so that the answer takes as long for a missing,
     // locked or disabled account as for a wrong password.
     const passwordOk = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
-    if (!account) throw Problems.unauthorized('invalid_credentials', '用户名或密码错误');
     const now = d.clock.now();
-    if (account.lockedUntil && account.lockedUntil > now) {
-      // Locked stays locked until the cool-down ends, even for the right password.
-      throw new ProblemError(423, 'account_locked', '账号已锁定，请稍后再试', { extra: { lockedUntil: account.lockedUntil.toISOString() } });
+    const locked = (until: Date) => new ProblemError(423, 'account_locked', '账号已锁定，请稍后再试', { extra: { lockedUntil: until.toISOString() } });
+    if (!account) {
+      // An unknown name fails and locks exactly like a real account, so lockout tells nothing about which names exist.
+      const until = unknownLockout.lockedUntil(username, now);
+      if (until) throw locked(until);
+      unknownLockout.fail(username, now);
+      throw Problems.unauthorized('invalid_credentials', '用户名或密码错误');
     }
+    // Locked stays locked until the cool-down ends, even for the right password.
+    if (account.lockedUntil && account.lockedUntil > now) throw locked(account.lockedUntil);
     if (!passwordOk) {
       const { locked } = await accounts.recordFailure(account.id, config.LOGIN_LOCK_THRESHOLD, config.LOGIN_LOCK_MINUTES, now);
       req.log.warn({ accountId: account.id, locked }, 'login failed');

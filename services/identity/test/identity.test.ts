@@ -103,6 +103,26 @@ describe('identity', () => {
     expect(await pub.svc.ctx.prisma.account.findUniqueOrThrow({ where: { id } })).toMatchObject({ failedLogins: 0, lockedUntil: null });
   });
 
+  // Issue 20: only existing usernames answered 423, so lockout enumerated the accounts.
+  it('should lock an unknown username after the same number of failures with the same 423 answer as a real account', async () => {
+    await pub.addAccount('realname', 'Right#Pass1');
+    const answers = async (username: string) => {
+      const out: Array<[number, string, number]> = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await pub.login(username, `wrong-${i}`);
+        out.push([r.statusCode, r.json().code, Object.keys(r.json()).length]);
+      }
+      return out;
+    };
+    const real = await answers('realname');
+    const ghost = await answers('nobody-by-this-name');
+    expect(ghost).toEqual(real);
+    expect(real.map(([status]) => status)).toEqual([401, 401, 401, 423, 423]);
+    const r = await pub.login('nobody-by-this-name', 'Right#Pass1');
+    expect(r.json()).toMatchObject({ code: 'account_locked', title: '账号已锁定，请稍后再试' });
+    expect(new Date(r.json().lockedUntil).getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
+  });
+
   it('counts only consecutive failures: a successful login in between resets the count', async () => {
     const id = await pub.addAccount('resetme', 'Right#Pass1');
     for (let i = 0; i < 2; i++) await pub.login('resetme', 'wrong');
