@@ -28,6 +28,7 @@ const ACTION_TEXT = {
   receive: '网上受理', accept: '受理', reject: '不予受理', review: '审查意见', approve: '审批通过', deny: '不予许可', complete: '办结', claim: '签收', release: '退回待签',
   reassign: '改派', delegate: '委托', supplement_request: '补交告知', supplement_receive: '补交受理', special_procedure_start: '特别程序申请', special_procedure_finish: '特别程序结果',
   withdraw: '申请人撤回', withdraw_refused: '撤回申请（已决定，未准）', payment_request: '待缴费', pay: '已缴费', skip_step: '跳过环节', certificate_request: '申请制证', supplement_unexpected: '收到补交材料',
+  certificate_failed: '制证失败', certificate_retry: '重新制证',
 };
 const PAGE_SIZE = 20;
 const isAdmin = () => (session.principal?.roles ?? []).includes('dept_admin');
@@ -103,8 +104,10 @@ async function inbox(query) {
 
 const STATUS_TEXT = {
   received: '待受理', accepted: '已受理', rejected: '不予受理', approved: '审批通过', denied: '不予许可', completed: '已办结', under_review: '审查中', supplement_requested: '补交告知',
-  supplement_received: '补交受理', special_procedure: '特别程序中', special_procedure_done: '特别程序结束', payment_pending: '待缴费', paid: '已缴费', withdrawn: '已撤回',
+  supplement_received: '补交受理', special_procedure: '特别程序中', special_procedure_done: '特别程序结束', payment_pending: '待缴费', paid: '已缴费', withdrawn: '已撤回', terminated: '已终止办理',
 };
+/** 制证失败 beside the status, wherever a case is listed. */
+const failureBadge = (c) => (c.certificateFailure ? ' <span class="deadline red">制证失败</span>' : '');
 const STATUSES = [['', '全部状态'], ['received', '待受理'], ['accepted', '已受理'], ['under_review', '审查中'], ['supplement_requested', '补交告知'], ['special_procedure', '特别程序中'], ['payment_pending', '待缴费'], ['approved', '审批通过'], ['completed', '已办结'], ['denied', '不予许可'], ['rejected', '不予受理'], ['withdrawn', '已撤回']];
 async function search(query) {
   if (!session.token) return login();
@@ -115,7 +118,7 @@ async function search(query) {
   render(`<h1>办件查询</h1><form id="search" class="inline" role="search"><label for="q">关键词（办件编号、申请人、事项、表单内容）</label><input id="q" value="${esc(q)}">
     <label for="status">状态</label><select id="status">${STATUSES.map(([v, t]) => `<option value="${v}" ${v === status ? 'selected' : ''}>${t}</option>`).join('')}</select><button type="submit">查询</button></form>
     <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>申请人</th><th>状态</th><th>期限</th><th>收件时间</th></tr></thead><tbody>
-    ${rows.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.applicantName)}</td><td>${esc(c.statusText)}</td><td>${deadlineBadge(c.deadline, c.remainingDays, c.dueDate)}</td><td>${new Date(c.receivedAt).toLocaleString('zh-CN')}</td></tr>`).join('') || '<tr><td colspan="6">没有符合条件的办件</td></tr>'}
+    ${rows.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.applicantName)}</td><td>${esc(c.statusText)}${failureBadge(c)}</td><td>${deadlineBadge(c.deadline, c.remainingDays, c.dueDate)}</td><td>${new Date(c.receivedAt).toLocaleString('zh-CN')}</td></tr>`).join('') || '<tr><td colspan="6">没有符合条件的办件</td></tr>'}
     </tbody></table></div>${pager(r.data?.total ?? 0, page, `#/search?q=${encodeURIComponent(q)}&status=${status}`)}`);
   document.getElementById('search').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -126,9 +129,15 @@ async function search(query) {
 async function department(query) {
   if (!session.token) return login();
   const page = pageOf(query);
-  const r = await api('GET', `/v1/department/tasks?pageSize=${PAGE_SIZE}&page=${page}`);
+  const [r, failed] = await Promise.all([api('GET', `/v1/department/tasks?pageSize=${PAGE_SIZE}&page=${page}`), api('GET', '/v1/cases?certificateFailed=true&pageSize=100')]);
   if (!r.ok) return render(`<p class="alert" role="alert">${esc(problemText(r))}</p>`);
-  render(`<h1>部门待办总览</h1><p class="muted">改派：交给本岗位其他人员或退回岗位待签；委托：交给指定人员代为办理。均需填写理由并记录在案。</p>
+  const failures = failed.ok ? failed.data.items : [];
+  render(`<h1>部门待办总览</h1>
+    ${failures.length ? `<section aria-labelledby="h-failed"><h2 id="h-failed">制证失败（${failed.data.total}）</h2><p class="muted">修正事项目录中的发证机关、证照类型或生成签名密钥后，在办件页“重新制证”。</p>
+    <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>原因</th><th>时间</th></tr></thead><tbody>
+    ${failures.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.certificateFailure.reason)}</td><td>${new Date(c.certificateFailure.failedAt).toLocaleString('zh-CN')}</td></tr>`).join('')}
+    </tbody></table></div></section>` : ''}
+    <p class="muted">改派：交给本岗位其他人员或退回岗位待签；委托：交给指定人员代为办理。均需填写理由并记录在案。</p>
     <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>环节</th><th>期限</th><th>办理人</th><th>操作</th></tr></thead><tbody>
     ${r.data.items.map((t) => `<tr><td><a href="#/case/${t.caseId}">${esc(t.caseNumber)}</a></td><td>${esc(t.itemName)}</td><td>${esc(t.stepName)}（${esc(POSITIONS[t.position] ?? t.position)}）</td>
       <td>${deadlineBadge(t.deadline, t.remainingDays, t.dueDate)}</td><td>${t.assigneeName ? `${esc(t.assigneeName)}${t.delegated ? '（委托）' : ''}` : '待签收'}</td>
@@ -192,6 +201,8 @@ async function caseDetail(id) {
   const canPause = task && !paused && ['received', 'accepted', 'under_review', 'supplement_received', 'special_procedure_done'].includes(c.status);
   render(`<h1>${esc(c.caseNumber)} · ${esc(c.itemName)}</h1>
     <p>状态：<strong id="case-status">${esc(c.statusText)}</strong>${c.paused ? '（暂停计时）' : ''} · 承诺时限 ${c.promisedDays} 个工作日 · ${deadlineBadge(c.deadline, c.remainingDays, c.dueDate)}${c.pausedDays ? ` · 已暂停 ${c.pausedDays} 个工作日` : ''}</p>
+    ${c.certificateFailure ? `<div class="alert" role="alert"><p><strong>制证失败</strong>：${esc(c.certificateFailure.reason)}（${new Date(c.certificateFailure.failedAt).toLocaleString('zh-CN')}）。办件停在办结环节，等待重新制证。</p>
+      ${isAdmin() ? '<p><button type="button" id="retry-certificate">重新制证</button> <span id="retry-result" role="status"></span></p>' : '<p class="muted">请联系部门管理员修正定义后重新制证。</p>'}</div>` : ''}
     ${c.pending ? `<p class="notice">${c.pending.kind === 'supplement' ? `补交告知：${esc(c.pending.materials.map((m) => m.name).join('、'))}` : `${esc(c.pending.name)}：至 ${esc(c.pending.dueDate)}`}</p>` : ''}
     <section aria-labelledby="h-actions">${task ? `<h2 id="h-actions">办理：${esc(task.stepName)}</h2>
       ${task.status === 'open' ? `<p><button type="button" id="claim">签收此任务</button></p>` : `<p class="muted">已由 ${esc(task.assigneeName)} 签收</p>`}
@@ -223,6 +234,11 @@ async function caseDetail(id) {
   for (const b of main.querySelectorAll('button[data-preview]')) b.addEventListener('click', () => preview(c.caseId, Number(b.dataset.preview), c.materials[Number(b.dataset.preview)], document.getElementById(`preview-${b.dataset.preview}`)));
   for (const b of main.querySelectorAll('dialog [data-close]')) b.addEventListener('click', () => b.closest('dialog').close());
   const reload = () => caseDetail(id);
+  document.getElementById('retry-certificate')?.addEventListener('click', async () => {
+    const res = await api('POST', `/v1/cases/${encodeURIComponent(c.caseId)}/certificate/retry`);
+    if (!res.ok) { document.getElementById('retry-result').textContent = problemText(res); return; }
+    reload();
+  });
   document.getElementById('claim')?.addEventListener('click', async () => {
     const res = await api('POST', `/v1/tasks/${task.taskId}/claim`);
     if (!res.ok) { alert(problemText(res)); }

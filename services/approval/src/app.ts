@@ -18,7 +18,7 @@ import { createPrisma, type Db } from './db.js';
 import { caseRepository, type CaseRow, type InboxRow, type TaskRow } from './cases.js';
 import {
   EngineError, completeTask, completeStepOfKind, claimTask, releaseTask, assignTask, requestSupplement, startSpecialProcedure, finishSpecialProcedure,
-  mayAct, DEPT_ADMIN, SPECIAL_PROCEDURES, CLOSED, type Staff, type Outcome,
+  mayAct, retryCertificate, DEPT_ADMIN, SPECIAL_PROCEDURES, CLOSED, type Staff, type Outcome,
 } from './engine.js';
 import { workflowOf } from './workflow.js';
 import { remainingDays, deadlineLevel } from './deadlines.js';
@@ -43,6 +43,8 @@ const CaseView = Type.Object({
   caseId: Type.String(), caseNumber: Type.String(), applicationId: Type.String(), receiptNo: Type.String(), itemCode: Type.String(), itemName: Type.String(),
   department: Type.String(), applicantName: Type.String(), status: Type.String(), statusText: Type.String(), certificateId: Nullable(Type.String()), receivedAt: Type.String(),
   promisedDays: Type.Integer(), dueDate: Nullable(Type.String()), remainingDays: Nullable(Type.Integer()), deadline: Nullable(Type.String()), paused: Type.Boolean(), pausedDays: Type.Integer(),
+  /** 制证失败: the certificate service could not issue (code, reason in Chinese); the case waits at 办结 until an admin retries. */
+  certificateFailure: Nullable(Type.Object({ code: Type.String(), reason: Type.String(), certificateType: Type.String(), failedAt: Type.String() })),
 });
 const TaskView = Type.Object({
   taskId: Type.String(), caseId: Type.String(), stepKey: Type.String(), stepName: Type.String(), kind: Type.String(), department: Type.String(), position: Type.String(), status: Type.String(),
@@ -71,6 +73,7 @@ function caseView(c: CaseRow, now = new Date()): Static<typeof CaseView> {
     caseId: c.id, caseNumber: c.caseNumber, applicationId: c.applicationId, receiptNo: c.receiptNo, itemCode: c.itemCode, itemName: c.itemName, department: c.department,
     applicantName: (c.applicant as { name: string }).name, status: c.status, statusText: STATUS_TEXT[c.status] ?? c.status, certificateId: c.certificateId, receivedAt: c.receivedAt.toISOString(),
     promisedDays: c.promisedDays, dueDate: c.dueDate, remainingDays: remaining, deadline: remaining === null ? null : deadlineLevel(remaining), paused: !!c.pausedSince, pausedDays: c.pausedDays,
+    certificateFailure: (c.certificateFailure as Static<typeof CaseView>['certificateFailure']) ?? null,
   };
 }
 
@@ -106,6 +109,7 @@ const ENGINE_PROBLEMS: Record<string, (e: EngineError) => ProblemError> = {
   already_paused: () => Problems.conflict('already_paused', '办件已处于暂停计时状态'),
   not_in_special_procedure: () => Problems.conflict('not_in_special_procedure', '办件不在特别程序中'),
   not_payment_pending: () => Problems.conflict('not_payment_pending', '办件不在待缴费状态'),
+  no_certificate_failure: () => Problems.conflict('no_certificate_failure', '该办件没有制证失败记录，无需重新制证'),
 };
 async function engine<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -138,9 +142,12 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
     // —— cases ——
     app.get('/v1/cases', {
       preHandler: staffOnly,
-      schema: { querystring: Type.Object({ ...PageQuery, status: Type.Optional(Type.String({ maxLength: 32 })), q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }), response: { 200: PageOf(CaseView), 403: ProblemSchema } },
+      schema: {
+        querystring: Type.Object({ ...PageQuery, status: Type.Optional(Type.String({ maxLength: 32 })), q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), certificateFailed: Type.Optional(Type.Boolean()) }),
+        response: { 200: PageOf(CaseView), 403: ProblemSchema },
+      },
     }, async (req) => {
-      const [rows, total] = await cases.search(staff(req.principal), { status: req.query.status, q: req.query.q, ...pageWindow(req.query) });
+      const [rows, total] = await cases.search(staff(req.principal), { status: req.query.status, q: req.query.q, certificateFailed: req.query.certificateFailed, ...pageWindow(req.query) });
       return { items: rows.map((c) => caseView(c)), total, page: req.query.page, pageSize: req.query.pageSize };
     });
 
@@ -235,6 +242,11 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
     shortcut('deny', 'decision', 'deny', ['approval', 'decision'], true);
     shortcut('review', 'review', 'body', null, false);
     shortcut('complete', 'complete', 'complete', null, false);
+
+    // 重新制证: a department admin retries the certificate after fixing the definition (issuer, type, key).
+    app.post('/v1/cases/:id/certificate/retry', {
+      preHandler: [...staffOnly, requireRole(DEPT_ADMIN)], schema: { params: CaseParams, response: { 200: CaseView, ...Errors } },
+    }, async (req) => done(caseView(await engine(() => retryCertificate(db, req.params.id, staff(req.principal), ctx.clock.now())))));
 
     app.post('/v1/cases/:id/supplement', {
       preHandler: staffOnly,

@@ -73,10 +73,10 @@ export function caseRepository(db: Db) {
     },
 
     /** Cases I may see, newest first; `q` searches case number, receipt number, item, applicant name and the form's values. */
-    async search(s: Staff, q: { status?: string; q?: string; skip: number; take: number }): Promise<[CaseRow[], number]> {
+    async search(s: Staff, q: { status?: string; q?: string; certificateFailed?: boolean; skip: number; take: number }): Promise<[CaseRow[], number]> {
       const like = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
       const where = `${visibilitySql('c', 1)} AND ($5::text IS NULL OR c.status = $5)
-        AND ($6::text IS NULL OR c.case_number ILIKE $6 OR c.receipt_no ILIKE $6 OR c.item_name ILIKE $6 OR c.applicant->>'name' ILIKE $6 OR c.form::text ILIKE $6)`;
+        AND ($6::text IS NULL OR c.case_number ILIKE $6 OR c.receipt_no ILIKE $6 OR c.item_name ILIKE $6 OR c.applicant->>'name' ILIKE $6 OR c.form::text ILIKE $6)${q.certificateFailed ? ' AND c.certificate_failure IS NOT NULL' : ''}`;
       const args = [...visibilityArgs(s), q.status ?? null, like];
       const ids = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT c.id FROM "case" c WHERE ${where} ORDER BY c.received_at DESC, c.id LIMIT $7 OFFSET $8`, ...args, q.take, q.skip);
       const total = await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "case" c WHERE ${where}`, ...args);

@@ -1,15 +1,16 @@
 /**
  * Approval's consumers: item publications (OUT stream of the extranet), inbound applications,
- * supplements and withdrawals (IN), and certificate issuance (X) which completes the case. Each
+ * supplements and withdrawals (IN), certificate issuance (X) which completes the case, and
+ * certificate failures (X, 制证失败) which the case shows until an admin retries. Each
  * message is handled once (inbox); an application whose item version is not known yet, or a
  * supplement or withdrawal whose case does not exist yet, is retried (nak), never dropped.
  */
 import { consume, handleOnce } from '@hall/messaging';
 import type { ServiceContext } from '@hall/service';
-import type { ApplicationSubmitted, ApplicationSupplemented, ApplicationWithdrawn, CertificateIssued, ItemPublished } from '@hall/contracts';
+import type { ApplicationSubmitted, ApplicationSupplemented, ApplicationWithdrawn, CertificateFailed, CertificateIssued, ItemPublished } from '@hall/contracts';
 import type { Db } from './db.js';
 import { caseRepository } from './cases.js';
-import { createCase, receiveSupplement, withdraw, certificateIssued } from './engine.js';
+import { createCase, receiveSupplement, withdraw, certificateIssued, certificateFailed } from './engine.js';
 import { startPaymentConsumers } from './payment-orders.js';
 
 export class ItemNotYetKnown extends Error {}
@@ -47,6 +48,11 @@ export async function startConsumers(ctx: ServiceContext<{ PAYMENT_WAIVER_SWEEP_
       ctx.outbox.notify();
     },
   });
+  // 制证失败: a request the certificate service could not honour is shown on the case (X stream, one filter subject).
+  const failures = await consume({
+    nc: ctx.nc, stream: 'X', durable: 'approval-certificate-failures', filterSubjects: ['hall.x.certificate.failed'], logger: ctx.logger,
+    handler: async (m) => { await handleOnce(ctx.prisma, 'approval-certificate-failures', m.id, async (tx) => { await certificateFailed(tx, (m as CertificateFailed).payload, ctx.clock.now()); }); },
+  });
   const stopPayments = await startPaymentConsumers(ctx, ctx.config.PAYMENT_WAIVER_SWEEP_INTERVAL_MS); // issue 13: payment.settled / payment.refunded
-  return async () => { await Promise.all([catalog.stop(), inbound.stop(), supplements.stop(), withdrawals.stop(), certificates.stop(), stopPayments()]); };
+  return async () => { await Promise.all([catalog.stop(), inbound.stop(), supplements.stop(), withdrawals.stop(), certificates.stop(), failures.stop(), stopPayments()]); };
 }

@@ -18,7 +18,7 @@
  * audit, outbox).
  */
 import { randomUUID } from 'node:crypto';
-import { buildMessage, TERMINAL_STATUSES, type ApplicationSubmitted, type ApplicationSupplemented, type ApplicationWithdrawn, type CaseStatus, type CertificateIssued, type ItemPublished } from '@hall/contracts';
+import { buildMessage, TERMINAL_STATUSES, type ApplicationSubmitted, type ApplicationSupplemented, type ApplicationWithdrawn, type CaseStatus, type CertificateFailed, type CertificateIssued, type ItemPublished } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import { chinaDateCompact } from '@hall/service';
 import { regionCovers } from '@hall/auth';
@@ -31,7 +31,8 @@ import { enterPaymentStep } from './fees.js';
 
 export type EngineErrorCode =
   | 'case_not_found' | 'task_not_found' | 'invalid_transition' | 'task_claimed' | 'case_paused' | 'position_required'
-  | 'not_department_admin' | 'reason_required' | 'invalid_outcome' | 'already_paused' | 'not_in_special_procedure' | 'not_payment_pending';
+  | 'not_department_admin' | 'reason_required' | 'invalid_outcome' | 'already_paused' | 'not_in_special_procedure' | 'not_payment_pending'
+  | 'no_certificate_failure';
 
 export class EngineError extends Error {
   constructor(public readonly code: EngineErrorCode, public readonly current?: string) { super(code); }
@@ -169,11 +170,7 @@ async function openCompletion(tx: Tx, c: CaseRow, step: Step, base: Omit<Paramet
   const publication = item?.publication as ItemPublished['payload'] | undefined;
   if (item?.certificateType) {
     await tx.caseTask.create({ data: { ...base, status: 'waiting' } as never });
-    const applicant = c.applicant as { accountId: string; name: string };
-    await enqueue(tx, buildMessage('certificate.requested', {
-      zone: 'extranet', correlationId: c.applicationId,
-      payload: { caseId: c.id, caseNumber: c.caseNumber, applicationId: c.applicationId, certificateType: item.certificateType, department: c.department, holder: { accountId: applicant.accountId, name: applicant.name }, data: { itemName: c.itemName, ...(c.form as object) } },
-    }));
+    await requestCertificate(tx, c, item.certificateType);
     await record(tx, c, { action: 'certificate_request', actor: SYSTEM, at: now, step: step.key, detail: { certificateType: item.certificateType } });
     return c;
   }
@@ -183,6 +180,15 @@ async function openCompletion(tx: Tx, c: CaseRow, step: Step, base: Omit<Paramet
   }
   await tx.caseTask.create({ data: { ...base, status: 'open' } as never });
   return c;
+}
+
+/** Asks the certificate service for the case's certificate (a new message each time: a retry is a new request). */
+async function requestCertificate(tx: Tx, c: CaseRow, certificateType: string): Promise<void> {
+  const applicant = c.applicant as { accountId: string; name: string };
+  await enqueue(tx, buildMessage('certificate.requested', {
+    zone: 'extranet', correlationId: c.applicationId,
+    payload: { caseId: c.id, caseNumber: c.caseNumber, applicationId: c.applicationId, certificateType, department: c.department, holder: { accountId: applicant.accountId, name: applicant.name }, data: { itemName: c.itemName, ...(c.form as object) } },
+  }));
 }
 
 /**
@@ -484,9 +490,46 @@ export async function certificateIssued(tx: Tx, p: CertificateIssued['payload'],
   if (!c) throw new CaseNotYetKnown(`no case ${p.caseId}`);
   if (c.status === 'completed' || CLOSED.has(c.status)) return null;
   const waiting = await tx.caseTask.findFirst({ where: { caseId: c.id, kind: 'complete', status: 'waiting' } });
-  if (!waiting) return tx.case.update({ where: { id: c.id }, data: { certificateId: p.certificateId } });
+  if (!waiting) return tx.case.update({ where: { id: c.id }, data: { certificateId: p.certificateId, certificateFailure: Prisma.DbNull } });
   await tx.caseTask.update({ where: { id: waiting.id }, data: { status: 'done', outcome: 'complete', completedAt: now, completedBy: SYSTEM.id } });
-  return completeCase(tx, c, SYSTEM, now, waiting.stepKey, p.certificateId);
+  const cleared = c.certificateFailure ? await tx.case.update({ where: { id: c.id }, data: { certificateFailure: Prisma.DbNull } }) : c;
+  return completeCase(tx, cleared, SYSTEM, now, waiting.stepKey, p.certificateId);
+}
+
+/**
+ * certificate.failed (制证失败): the certificate service could not honour the case's request (unknown
+ * type or issuer, data against the type's schema, no signing key). The case keeps waiting at 办结
+ * and shows the failure with its reason (case view, the department's list) until an admin retries;
+ * the history records each failure. A case no longer waiting for a certificate only records it.
+ */
+export async function certificateFailed(tx: Tx, p: CertificateFailed['payload'], now = new Date()): Promise<CaseRow | null> {
+  const c = await lockCase(tx, p.caseId);
+  if (!c) throw new CaseNotYetKnown(`no case ${p.caseId}`);
+  const waiting = CLOSED.has(c.status) ? null : await tx.caseTask.findFirst({ where: { caseId: c.id, kind: 'complete', status: 'waiting' } });
+  await record(tx, c, { action: 'certificate_failed', actor: SYSTEM, at: now, step: waiting?.stepKey, reason: `制证失败：${p.reason}`, detail: { code: p.code, certificateType: p.certificateType } });
+  if (!waiting) return null;
+  const failure = { code: p.code, reason: p.reason, certificateType: p.certificateType, failedAt: p.failedAt };
+  return tx.case.update({ where: { id: c.id }, data: { certificateFailure: failure } });
+}
+
+/**
+ * 重新制证: a department admin of the case's department asks for the certificate again after the
+ * definition was fixed (issuer record, certificate type, key). The request goes out anew (the item's
+ * current certificate type); the failure is cleared until the certificate service answers again.
+ */
+export async function retryCertificate(db: Db, caseId: string, s: Staff, now = new Date()): Promise<CaseRow> {
+  return db.$transaction(async (tx) => {
+    const c = await lockVisible(tx, caseId, s);
+    if (!s.roles.includes(DEPT_ADMIN) || c.department !== s.department) throw new EngineError('not_department_admin');
+    if (!c.certificateFailure) throw new EngineError('no_certificate_failure', c.status);
+    const waiting = await tx.caseTask.findFirst({ where: { caseId: c.id, kind: 'complete', status: 'waiting' } });
+    const item = await itemOf(tx, c);
+    if (CLOSED.has(c.status) || !waiting || !item?.certificateType) throw new EngineError('invalid_transition', c.status);
+    await requestCertificate(tx, c, item.certificateType);
+    const failure = c.certificateFailure as { code: string; reason: string };
+    await record(tx, c, { action: 'certificate_retry', actor: actorOf(s), at: now, step: waiting.stepKey, reason: '修正定义后重新制证', detail: { previous: failure.code, certificateType: item.certificateType } });
+    return tx.case.update({ where: { id: c.id }, data: { certificateFailure: Prisma.DbNull } });
+  });
 }
 
 /** The fees are paid (called by the fees side, see fees.ts): status paid, then the case moves on from the payment step. */

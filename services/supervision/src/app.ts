@@ -25,11 +25,11 @@ import { createPrisma, type Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { chainRecord, verifyChain } from './chain.js';
 import type { Transition } from './cases.js';
-import { caseOf, loadRules, markOnline, openRectification, recomputeCase, recordEvent, saveItem, stageOf, writeExchangeRow } from './store.js';
+import { caseOf, loadRules, markOnline, openRectification, recomputeCase, recordCertificateFailure, recordEvent, saveItem, stageOf, writeExchangeRow } from './store.js';
 import { startScanner } from './monitor.js';
 import { httpSink, startExporter } from './exporter.js';
 import { computeRates } from './rates.js';
-import { RULE_NAMES, RULE_TITLES, RuleParams, type RuleName } from './rules.js';
+import { EVENT_ANOMALY_TITLES, RULE_NAMES, RULE_TITLES, RuleParams, type RuleName } from './rules.js';
 import { registerComplaintRoutes, startComplaints } from './complaints.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -73,7 +73,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 type WarningRow = NonNullable<Awaited<ReturnType<Db['warning']['findFirst']>>>;
 const warningView = (w: WarningRow) => ({ ...w, raisedAt: w.raisedAt.toISOString(), resolvedAt: iso(w.resolvedAt) });
 type AnomalyRow = NonNullable<Awaited<ReturnType<Db['anomaly']['findFirst']>>>;
-const anomalyView = (a: AnomalyRow) => ({ ...a, title: RULE_TITLES[a.rule as RuleName] ?? a.rule, detectedAt: a.detectedAt.toISOString(), retractedAt: iso(a.retractedAt) });
+const anomalyView = (a: AnomalyRow) => ({ ...a, title: RULE_TITLES[a.rule as RuleName] ?? EVENT_ANOMALY_TITLES[a.rule] ?? a.rule, detectedAt: a.detectedAt.toISOString(), retractedAt: iso(a.retractedAt) });
 
 /** Masks a case number for public screens: the department and the tail stay readable. */
 const maskCase = (n: string) => (n.length > 8 ? `${n.slice(0, 4)}****${n.slice(-4)}` : n);
@@ -352,6 +352,8 @@ export function createDefinition(opts: { clock?: () => Date } = {}): ServiceDefi
             await markOnline(tx, (m as MessageOf<'application.submitted'>).payload.applicationId);
           } else if (m.type === 'evaluation.submitted') {
             await openRectification(tx, (m as EvaluationSubmitted).payload, config.RECTIFICATION_DAYS);
+          } else if (m.type === 'certificate.failed') {
+            await recordCertificateFailure(tx, m.id, (m as MessageOf<'certificate.failed'>).payload);
           }
         });
         notifications.notify();

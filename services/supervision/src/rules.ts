@@ -29,6 +29,14 @@ export const RULE_TITLES: Record<RuleName, string> = {
   too_fast_approval: '审批用时短于事项最短用时',
 };
 
+/**
+ * Anomalies recorded from an event itself rather than judged by a configurable rule over the case's
+ * transitions (so no rule_config entry; a recomputation never retracts them).
+ */
+export const EVENT_ANOMALY_TITLES: Record<string, string> = {
+  certificate_failed: '制证失败（证照未能签发，办件停在办结环节）',
+};
+
 export const DEFAULT_RULES: Rules = {
   deadline_warning: { enabled: true, params: { yellowShare: 0.8 } },
   refusal_without_reason: { enabled: true, params: { minLength: 4 } },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { addWorkingDays } from '@hall/calendar';
 import { enqueueNotification } from '@hall/notify';
 import { enqueue } from '@hall/messaging';
-import { buildMessage, type EvaluationSubmitted, type ItemPublished, type MessageOf, type MessageType, type WorkflowSpec } from '@hall/contracts';
+import { buildMessage, type CertificateFailed, type EvaluationSubmitted, type ItemPublished, type MessageOf, type MessageType, type WorkflowSpec } from '@hall/contracts';
 import type { Db } from './db.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { chainRecord } from './chain.js';
@@ -60,6 +60,15 @@ export async function saveItem(tx: Tx, p: ItemPublished['payload']): Promise<voi
 export async function caseEvents(tx: Tx | Db, caseNumber: string): Promise<CaseEvent[]> {
   const rows = await tx.processEvent.findMany({ where: { caseNumber, type: 'case.transitioned' } });
   return orderEvents(rows.map((r) => ({ messageId: r.messageId, occurredAt: r.occurredAt, payload: r.payload as unknown as Transition })));
+}
+
+/** 制证失败 (certificate.failed): an anomaly of the case, once per failure event, with the cause. */
+export async function recordCertificateFailure(tx: Tx, messageId: string, p: CertificateFailed['payload']): Promise<void> {
+  const id = randomUUID();
+  await tx.anomaly.create({
+    data: { id, rule: 'certificate_failed', caseNumber: p.caseNumber, department: p.department, messageId, actor: 'system', detail: { code: p.code, reason: p.reason, certificateType: p.certificateType, at: p.failedAt }, detectedAt: new Date() },
+  });
+  await chainRecord(tx, 'anomaly', id);
 }
 
 /** Rebuilds the case from all its events, records new anomaly hits and resolves warnings that no longer apply. */

@@ -11,7 +11,7 @@ import type { Db } from '../src/db.js';
 
 /** Who writes each event type into the extranet. */
 const PRODUCER: Partial<Record<MessageType, string>> = {
-  'application.submitted': 'relay-in-receiver', 'evaluation.submitted': 'relay-in-receiver', 'case.transitioned': 'approval', 'certificate.issued': 'certificate',
+  'application.submitted': 'relay-in-receiver', 'evaluation.submitted': 'relay-in-receiver', 'case.transitioned': 'approval', 'certificate.issued': 'certificate', 'certificate.failed': 'certificate',
   'relay.message.quarantined': 'relay-in-receiver', 'catalog.item.published': 'catalog',
 };
 
