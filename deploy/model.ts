@@ -67,6 +67,8 @@ export function zoneRelayHalves(zone: ZoneName): Unit[] {
 
 /** Environment variable (install-time setting) holding the diode input address a lane's sender sends to. */
 export const udpTargetVar = (lane: string) => `RELAY_${lane.toUpperCase()}_UDP_TARGET`;
+/** A lane's MAC keys (LANE_MAC_KEYS of both its halves, one in each zone): the same value in both zones' secrets. */
+export const laneKeysVar = (lane: string) => `LANE_MAC_KEYS_${lane.toUpperCase()}`;
 
 /** The zone's front service and identity realm behind its ingress (as packages/platform/src/ingress.ts). */
 export function zoneIngress(zone: ZoneName): { identity: string; front: string; extra: { prefix: string; target: string }[] } {
@@ -118,6 +120,7 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   if (u.objectStore) Object.assign(env, { S3_ENDPOINT: hosts.s3, S3_ACCESS_KEY: u.name, S3_SECRET_KEY: `\${${s3SecretVar(u.name)}}`, S3_BUCKET: BUCKET });
   if (u.relay) {
     Object.assign(env, u.relay.role === 'receiver' ? { LANE_UDP_BIND: `0.0.0.0:${RELAY_UDP_PORT}` } : { LANE_UDP_TARGET: `\${${udpTargetVar(u.relay.lane)}}` });
+    env.LANE_MAC_KEYS = `\${${laneKeysVar(u.relay.lane)}}`;
   }
   return env;
 }

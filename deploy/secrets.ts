@@ -5,6 +5,9 @@
  * Writes <out>/<zone>.env (for `docker compose --env-file`), <out>/<zone>/signing-key.json and
  * public-keys.json (compose secrets), and <out>/<zone>/k8s-secrets.yaml (the Secrets
  * `hall-secrets` and `hall-keys`), all mode 600. Refuses to overwrite an existing zone folder.
+ * The one secret both zones hold is each relay lane's MAC key (the sender's zone signs, the
+ * receiver's zone verifies): it is made once into <out>/lanes.env by the first zone's run, and
+ * that file is carried to the other zone's install (into its --out folder) before its run.
  * Usage: node --import tsx deploy/secrets.ts <internet|extranet> [--out deploy/dist/secrets]
  */
 import fs from 'node:fs';
@@ -17,14 +20,20 @@ import { generateSigningKey } from '@hall/auth';
 import type { ZoneName } from '@hall/platform/topology';
 import { generateEnvPasswords, natsPasswordVar } from './nats.js';
 import { dbPasswordVar, zoneDatabases } from './model.js';
-import { RELAY_UDP_PORT, udpTargetVar, zoneRelayHalves } from './model.js';
+import { RELAY_UDP_PORT, laneKeysVar, udpTargetVar, zoneRelayHalves } from './model.js';
 import { s3SecretVar, storeUsers } from './minio.js';
 import { namespaceOf } from './k8s.js';
 import { multiDoc } from './generate.js';
 
 export interface ZoneSecrets { env: Record<string, string>; signingKey: string; publicKeys: string }
 
-export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
+/** Each relay lane's MAC keys (`keyId:base64key`, 32 random bytes), by variable: made once, held by both zones. */
+export function createLaneKeys(): Record<string, string> {
+  const id = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+  return Object.fromEntries((['inbound', 'outbound'] as const).map((lane) => [laneKeysVar(lane), `${id}:${randomBytes(32).toString('base64')}`]));
+}
+
+export function createZoneSecrets(zone: ZoneName, laneKeys: Record<string, string> = createLaneKeys()): ZoneSecrets {
   const nats = generateEnvPasswords(zone);
   const env: Record<string, string> = {
     // The server's superuser, used by the provision-databases job only; each unit has its own role.
@@ -41,6 +50,8 @@ export function createZoneSecrets(zone: ZoneName): ZoneSecrets {
   if (zone === 'extranet') env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
   // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
   for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
+  // Each lane's MAC keys, for the half of it in this zone (the same value as in the other zone).
+  for (const h of zoneRelayHalves(zone)) env[laneKeysVar(h.relay!.lane)] = laneKeys[laneKeysVar(h.relay!.lane)]!;
   const key = generateSigningKey('EdDSA');
   return { env, signingKey: JSON.stringify(key), publicKeys: JSON.stringify([{ kid: key.kid, pem: key.publicKeyPem }]) };
 }
@@ -67,11 +78,21 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(1);
   }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const s = createZoneSecrets(zone);
   const w = (f: string, c: string) => fs.writeFileSync(f, c, { mode: 0o600 });
+  // The lane keys: from the other zone's install if its lanes.env was carried here, else made now.
+  const lanesFile = path.join(out, 'lanes.env');
+  const carried = fs.existsSync(lanesFile);
+  const laneKeys = carried
+    ? Object.fromEntries(fs.readFileSync(lanesFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+    : createLaneKeys();
+  if (!carried) w(lanesFile, Object.entries(laneKeys).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const s = createZoneSecrets(zone, laneKeys);
   w(path.join(out, `${zone}.env`), Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   w(path.join(dir, 'signing-key.json'), s.signingKey);
   w(path.join(dir, 'public-keys.json'), s.publicKeys);
   w(path.join(dir, 'k8s-secrets.yaml'), multiDoc(secretManifests(zone, s)));
   process.stdout.write(`已生成 ${zone} 区密钥：${out}/${zone}.env 与 ${dir}/（权限 600，请放入该区的密钥库）\n`);
+  process.stdout.write(carried
+    ? `中继通道密钥取自 ${lanesFile}（与另一区相同）\n`
+    : `已生成中继通道密钥 ${lanesFile}：安装另一区前，请将其带到该区的 --out 目录（两区必须相同；轮换见 docs/operations.md）\n`);
 }

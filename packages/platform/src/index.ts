@@ -98,6 +98,8 @@ export interface Platform {
 interface Secrets {
   nats: Record<ZoneName, Record<string, string>>; keys: Record<ZoneName, ReturnType<typeof generateSigningKey>>;
   /** identity's IDENTITY_DATA_KEY per zone */ dataKeys?: Record<ZoneName, string>;
+  /** Each udp lane's LANE_MAC_KEYS (`keyId:base64key`), given to both of its halves. */
+  laneKeys?: Record<string, string>;
   /** The data-exchange service's own client secret at identity-staff (its calls to approval, certificate, catalog). */
   exchangeClientSecret?: string;
   /** Embedded clusters (superuser password and port per zone; clusterId ties a cluster to these secrets) and each service role's password. */
@@ -259,6 +261,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     // One UDP port per udp lane: its receiver listens there and its sender aims there.
     const lanePorts: Record<string, number> = {};
     for (const spec of specs) if (spec.lane) lanePorts[spec.lane.name] ??= await freeUdpPort();
+    // And one MAC key per udp lane, for both halves: HALL_LANE_MAC_KEYS_<LANE>, else generated once into secrets.json.
+    const laneKey = (lane: string): string => {
+      const fromEnv = process.env[`HALL_LANE_MAC_KEYS_${lane.toUpperCase()}`];
+      if (fromEnv) return fromEnv;
+      if (!secrets.laneKeys?.[lane]) { (secrets.laneKeys ??= {})[lane] = `k1:${randomBytes(32).toString('base64')}`; saveSecrets(dataDir, secrets); }
+      return secrets.laneKeys[lane]!;
+    };
     // The exchange's service identity: HALL_EXCHANGE_CLIENT_SECRET, else generated once into secrets.json.
     const exchangeSecret = (): string => {
       if (process.env.HALL_EXCHANGE_CLIENT_SECRET) return process.env.HALL_EXCHANGE_CLIENT_SECRET;
@@ -293,6 +302,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (spec.lane) {
         const at = `127.0.0.1:${lanePorts[spec.lane.name]}`;
         Object.assign(env, spec.lane.role === 'receiver' ? { LANE_UDP_BIND: at } : { LANE_UDP_TARGET: at });
+        env.LANE_MAC_KEYS = laneKey(spec.lane.name);
       }
       if (spec.source) {
         const sz = spec.source.zone;

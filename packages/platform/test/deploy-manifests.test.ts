@@ -330,3 +330,31 @@ describe('database roles (packages/db/src/provision.ts)', () => {
     expect(docsOf(`k8s/${zone}.yaml`).some((d) => d.kind === 'Job' && d.metadata.name.startsWith('provision-databases'))).toBe(true);
   });
 });
+
+describe('relay lane keys (deploy/secrets.ts)', () => {
+  it('gives both halves of each lane, one per zone, the same MAC key from the zone secrets, in compose and Kubernetes', async () => {
+    const { createLaneKeys } = await import('../../../deploy/secrets.js');
+    const { laneKeysVar } = await import('../../../deploy/model.js');
+    const laneKeys = createLaneKeys();
+    expect(Object.keys(laneKeys).sort()).toEqual(['LANE_MAC_KEYS_INBOUND', 'LANE_MAC_KEYS_OUTBOUND']);
+    for (const v of Object.values(laneKeys)) expect(v).toMatch(/^k\d{8}:[A-Za-z0-9+/]{43}=$/);
+    const halves: string[] = [];
+    for (const zone of ['internet', 'extranet'] as const) {
+      const env = createZoneSecrets(zone, laneKeys).env;
+      const compose = YAML.parse(files[`compose/relay-${zone}.yaml`]!) as { services: Record<string, { environment?: Record<string, string> }> };
+      const k8s = docsOf(`k8s/relay-${zone}.yaml`).filter((d) => d.kind === 'StatefulSet' || d.kind === 'Deployment');
+      for (const h of zoneRelayHalves(zone)) {
+        const v = laneKeysVar(h.relay!.lane);
+        expect(env[v]).toBe(laneKeys[v]);
+        expect(compose.services[h.name]!.environment!.LANE_MAC_KEYS).toMatch(new RegExp(`^\\$\\{${v}:\\?`));
+        const container = k8s.find((d) => d.metadata.name === h.name)!.spec.template.spec.containers[0];
+        const byName = new Map((container.env as { name: string; value?: string; valueFrom?: { secretKeyRef?: unknown } }[]).map((e) => [e.name, e]));
+        expect(byName.get('LANE_MAC_KEYS')!.value).toBe(`$(${v})`);
+        expect(byName.get(v)!.valueFrom!.secretKeyRef).toEqual({ name: 'hall-secrets', key: v });
+        halves.push(`${h.relay!.lane}-${h.relay!.role}`);
+      }
+    }
+    // Every lane has its sender in one zone and its receiver in the other, both keyed.
+    expect(halves.sort()).toEqual(['inbound-receiver', 'inbound-sender', 'outbound-receiver', 'outbound-sender']);
+  });
+});

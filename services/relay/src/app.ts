@@ -23,6 +23,7 @@ import { createLaneMetrics, type LaneMetrics } from './metrics.js';
 import { laneCounts, loadSenderState, recentQuarantine } from './ledger.js';
 import { startUdpReceiver, type ReceiverHandle } from './udp/receiver.js';
 import { startUdpSender, type SenderHandle } from './udp/sender.js';
+import { parseLaneKeys, type LaneKeyring } from './udp/keys.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HostPort = Type.String({ pattern: '^[0-9A-Za-z.:-]+:[0-9]{1,5}$' });
@@ -38,6 +39,12 @@ export const RelayConfig = extendConfigWithS3({
   LANE_UDP_BIND: Type.Optional(HostPort),
   /** udp sender: where the datagrams go (host:port), the receiver or the diode in front of it. */
   LANE_UDP_TARGET: Type.Optional(HostPort),
+  /**
+   * udp, both halves: the lane's MAC keys, `keyId:base64key` entries separated by commas. The
+   * sender authenticates every datagram with the first; the receiver accepts any listed one.
+   * Required for the udp transport: a half without a key refuses to start (udp/keys.ts).
+   */
+  LANE_MAC_KEYS: Type.Optional(Vars.secret()),
   /** Both halves must agree on chunk size and parity group. */
   LANE_UDP_CHUNK_BYTES: Type.Integer({ default: 1200, minimum: 256, maximum: 65_000 }),
   LANE_UDP_FEC_GROUP: Vars.int(4, 0),
@@ -59,7 +66,7 @@ export const RelayConfig = extendConfigWithS3({
 });
 
 /** Per running service (tests run several in one process): its metrics and whichever half it runs. */
-const runtime = new WeakMap<object, { metrics: LaneMetrics; sender?: SenderHandle; receiver?: ReceiverHandle }>();
+const runtime = new WeakMap<object, { metrics: LaneMetrics; keys?: LaneKeyring; sender?: SenderHandle; receiver?: ReceiverHandle }>();
 
 const hostPort = (v: string) => { const at = v.lastIndexOf(':'); return { host: v.slice(0, at), port: Number(v.slice(at + 1)) }; };
 
@@ -118,6 +125,8 @@ export const definition: ServiceDefinition<typeof RelayConfig, Db> = {
   async start(ctx) {
     const c = ctx.config;
     const lane = LANES[c.LANE];
+    // Before the lease: a half without a valid lane key exits at once (78) instead of waiting as a standby.
+    if (c.LANE_TRANSPORT === 'udp') runtime.get(ctx)!.keys = parseLaneKeys(c.LANE_MAC_KEYS);
     if (!c.LANE_LEASE) return runHalf(ctx);
     // A standby of this half (same config) waits here, not ready, until the active one dies.
     const lease = takeLaneLease({ databaseUrl: c.DATABASE_URL, key: `relay:${lane.name}:${c.LANE_TRANSPORT === 'bridge' ? 'bridge' : c.LANE_ROLE}`, logger: ctx.logger, pollMs: c.LANE_LEASE_POLL_MS });
@@ -144,7 +153,7 @@ async function runHalf(ctx: Parameters<NonNullable<typeof definition.start>>[0])
       if (!c.LANE_UDP_TARGET) throw new ConfigError([{ variable: 'LANE_UDP_TARGET', message: 'is required for the udp sender' }]);
       const t = hostPort(c.LANE_UDP_TARGET);
       const sender = await startUdpSender({
-        lane, nc: ctx.nc, store: ctx.store!, db: ctx.prisma, logger: ctx.logger, metrics,
+        lane, nc: ctx.nc, store: ctx.store!, db: ctx.prisma, logger: ctx.logger, metrics, keys: handles.keys!,
         opts: { ...framing, targetHost: t.host, targetPort: t.port, repeat: c.LANE_UDP_REPEAT, rateBytesPerSec: c.LANE_UDP_RATE_BYTES, heartbeatMs: c.LANE_HEARTBEAT_MS, manifestMs: c.LANE_MANIFEST_MS, resendAfterMs: c.LANE_RESEND_AFTER_MS, batchSize: 64, pollMs: 25 },
       });
       handles.sender = sender;
@@ -159,7 +168,7 @@ async function runHalf(ctx: Parameters<NonNullable<typeof definition.start>>[0])
       if (!c.LANE_UDP_BIND) throw new ConfigError([{ variable: 'LANE_UDP_BIND', message: 'is required for the udp receiver' }]);
       const b = hostPort(c.LANE_UDP_BIND);
       const receiver = await startUdpReceiver({
-        lane, db: ctx.prisma, publisher: ctx.publisher, store: ctx.store!, notifyOutbox: () => ctx.outbox.notify(), logger: ctx.logger, metrics,
+        lane, db: ctx.prisma, publisher: ctx.publisher, store: ctx.store!, notifyOutbox: () => ctx.outbox.notify(), logger: ctx.logger, metrics, keys: handles.keys!,
         opts: { ...framing, bindHost: b.host, bindPort: b.port, reportMs: c.LANE_REPORT_MS, graceMs: Math.max(300, c.LANE_HEARTBEAT_MS * 2), partialTimeoutMs: c.LANE_PARTIAL_TIMEOUT_MS, maxQueuedBytes: 256 * 1024 * 1024, batchSize: 256 },
       });
       handles.receiver = receiver;

@@ -21,6 +21,7 @@ export function createLaneMetrics(lane: string, role: string) {
     quarantined: counter('relay_lane_quarantined_total', 'Messages refused and quarantined'),
     duplicates: counter('relay_lane_duplicates_total', 'Records or messages that had already arrived (receiver)'),
     dropped: counter('relay_lane_packets_dropped_total', 'Datagrams or records discarded', ['reason']),
+    unauthenticated: counter('relay_lane_unauthenticated_total', 'Datagrams refused for their MAC: no-mac, unknown-key, bad-mac (receiver)', ['reason']),
     gapsDetected: counter('relay_lane_gaps_detected_total', 'Missing sequences reported for re-sending (receiver)'),
     reports: counter('relay_lane_reports_total', 'Reconciliation reports published (receiver) or applied (sender)'),
     gaps: gauge('relay_lane_gaps', 'Sequences currently missing above the watermark'),

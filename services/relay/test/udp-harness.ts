@@ -21,6 +21,7 @@ import { budget, createTestDatabase, freePort, startNatsZone, startS3, waitFor, 
 import { trackChild, waitForExit } from '@hall/testkit/processes';
 import { createPrisma, type Db } from '../src/db.js';
 import { LANES, type LaneName } from '../src/lanes.js';
+import { generateLaneKey } from '../src/udp/keys.js';
 import { streamAdmin, type StreamAdmin } from './helpers.js';
 import { startLossyProxy, freeUdpPort, type LossyProxy } from './lossy-proxy.js';
 
@@ -44,6 +45,8 @@ export interface ZoneInfra { nats: NatsZoneServer; s3: S3Server; store: ObjectSt
 
 export interface UdpLanes {
   zones: Record<Zone, ZoneInfra>;
+  /** Each lane's generated key (`keyId:base64key`), given to both of its halves unless overridden. */
+  laneKeys: Record<LaneName, string>;
   proxies: Record<LaneName, LossyProxy>;
   receiverPorts: Record<LaneName, number>;
   halves: Record<HalfName, Half>;
@@ -63,6 +66,8 @@ export interface UdpLanesOptions {
   seed?: number;
   /** Halves to start (default all four); a test of one lane without reconciliation needs only its two. */
   halves?: HalfName[];
+  /** Variables of one half only, over `env` (e.g. a different LANE_MAC_KEYS on a receiver). */
+  halfEnv?: Partial<Record<HalfName, Record<string, string>>>;
 }
 
 /**
@@ -109,6 +114,8 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     }),
   ]);
 
+  // One key per lane, shared by its two halves, as the launcher does (a fresh one per run).
+  const laneKeys: Record<LaneName, string> = { inbound: generateLaneKey('test-in'), outbound: generateLaneKey('test-out') };
   const halves = {} as Record<HalfName, Half>;
   for (const name of HALVES) {
     const [laneName, role] = name.split('-') as [LaneName, 'sender' | 'receiver'];
@@ -120,9 +127,9 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
       ZONE: zone, HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', NATS_URL: nats.url, NATS_USER: NATS_USER[name], NATS_PASS: nats.users[NATS_USER[name]]!.pass,
       S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: 'hall-materials',
-      LANE: laneName, LANE_TRANSPORT: 'udp', LANE_ROLE: role,
+      LANE: laneName, LANE_TRANSPORT: 'udp', LANE_ROLE: role, LANE_MAC_KEYS: laneKeys[laneName],
       ...(role === 'sender' ? { LANE_UDP_TARGET: `127.0.0.1:${proxies[laneName].port}` } : { LANE_UDP_BIND: `127.0.0.1:${receiverPorts[laneName]}` }),
-      ...TEST_TIMINGS, ...opts.env,
+      ...TEST_TIMINGS, ...opts.env, ...opts.halfEnv?.[name],
     };
     halves[name] = { name, zone, env, url: `http://127.0.0.1:${env.PORT}`, child: null, logFile: path.join(dir, `${name}.log`), db: createPrisma(db.url, 2) };
   }
@@ -178,7 +185,7 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
   }
 
   return {
-    zones, proxies, receiverPorts, halves,
+    zones, laneKeys, proxies, receiverPorts, halves,
     connect: (zone, user) => connectTo(zones[zone].nats, user),
     kill, start,
     async standby(name) {

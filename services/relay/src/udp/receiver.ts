@@ -16,7 +16,8 @@ import type { LaneDef } from '../lanes.js';
 import type { LaneMetrics } from '../metrics.js';
 import { Quarantine, checkArriving, checkAttachment, claimedId, inspectable } from '../checks.js';
 import { knownMessageIds, loadReceiverState, quarantine, recordSequences, sha256Of, type QuarantineInput, type SequenceRow } from '../ledger.js';
-import { Kind, LANE_IDS, Reassembler, decodePacket, decodeRecord, readHeartbeat, readManifest, recordDigest, RecordError, type Framing, type Reassembled } from './protocol.js';
+import { Kind, LANE_IDS, Reassembler, decodePacket, decodeRecord, readHeartbeat, readManifest, recordDigest, RecordError, type Framing, type Reassembled, type Rejected } from './protocol.js';
+import type { LaneKeyring } from './keys.js';
 
 export interface ReceiverOptions extends Framing {
   bindHost: string;
@@ -40,6 +41,8 @@ export interface ReceiverDeps {
   notifyOutbox: () => void;
   logger: Logger;
   metrics: LaneMetrics;
+  /** The lane's keys: a datagram is accepted only if it is authenticated with one of them (protocol.ts). */
+  keys: LaneKeyring;
   opts: ReceiverOptions;
 }
 
@@ -57,6 +60,8 @@ type Verdict =
 const MAX_REPORT_RANGES = 500;
 const KEEPALIVE_MS = 60_000;
 const MAX_SCAN = 200_000;
+/** Refused datagrams are logged at most this often (a flood must not flood the log too). */
+const REFUSED_LOG_MS = 10_000;
 
 export async function startUdpReceiver(d: ReceiverDeps): Promise<ReceiverHandle> {
   const { lane, opts, metrics, logger } = d;
@@ -95,9 +100,23 @@ export async function startUdpReceiver(d: ReceiverDeps): Promise<ReceiverHandle>
 
   const seen = (seq: number) => seq <= through || done.has(seq) || inflight.has(seq);
 
-  const onPacket = (buf: Buffer) => {
-    const p = decodePacket(buf);
-    if (!p) { metrics.dropped.inc({ reason: 'corrupt' }); return; }
+  // Unauthenticated datagrams: counted always, logged once per REFUSED_LOG_MS with what was refused since.
+  let refused = { count: 0, reasons: {} as Record<string, number>, from: new Set<string>(), loggedAt: 0 };
+  const onRefused = (reason: Exclude<Rejected, 'corrupt'>, from: dgram.RemoteInfo) => {
+    metrics.unauthenticated.inc({ reason });
+    refused.count++;
+    refused.reasons[reason] = (refused.reasons[reason] ?? 0) + 1;
+    if (refused.from.size < 8) refused.from.add(`${from.address}:${from.port}`);
+    const now = Date.now();
+    if (now - refused.loggedAt < REFUSED_LOG_MS) return;
+    logger.warn({ lane: lane.name, refused: refused.count, reasons: refused.reasons, from: [...refused.from], keyIds: d.keys.keys.map((k) => k.id) }, 'udp lane: datagrams without a valid MAC dropped (wrong or missing lane key, or forged)');
+    refused = { count: 0, reasons: {}, from: new Set(), loggedAt: now };
+  };
+
+  const onPacket = (buf: Buffer, from: dgram.RemoteInfo) => {
+    const p = decodePacket(buf, d.keys);
+    if (p === 'corrupt') { metrics.dropped.inc({ reason: 'corrupt' }); return; }
+    if (typeof p === 'string') { onRefused(p, from); return; }
     if (p.lane !== laneId) { metrics.dropped.inc({ reason: 'other-lane' }); return; }
     const now = Date.now();
     if (p.kind === Kind.Heartbeat) {
@@ -350,7 +369,7 @@ export async function startUdpReceiver(d: ReceiverDeps): Promise<ReceiverHandle>
     socket.bind(opts.bindPort, opts.bindHost, () => { socket.off('error', reject); resolve(); });
   });
   const port = socket.address().port;
-  logger.info({ lane: lane.name, port, receivedThrough: through }, 'udp lane receiver listening (receive only)');
+  logger.info({ lane: lane.name, port, receivedThrough: through, keyIds: d.keys.keys.map((k) => k.id) }, 'udp lane receiver listening (receive only)');
 
   return {
     port,

@@ -19,6 +19,7 @@ import {
   Kind, LANE_IDS, encodePacket, encodeRecord, heartbeatPayload, manifestPayloads, recordDigest, recordPackets,
   type AttachmentStatus, type Framing, type RecordHeader,
 } from './protocol.js';
+import type { LaneKeyring } from './keys.js';
 
 export interface SenderOptions extends Framing {
   targetHost: string;
@@ -43,6 +44,8 @@ export interface SenderDeps {
   db: Db;
   logger: Logger;
   metrics: LaneMetrics;
+  /** The lane's keys: every datagram is authenticated with the first (protocol.ts). */
+  keys: LaneKeyring;
   opts: SenderOptions;
 }
 
@@ -115,6 +118,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
   const { lane, opts, metrics, logger } = d;
   const laneId = LANE_IDS[lane.name];
+  const key = d.keys.keys[0]!;
   // A new epoch per start: the receiver can tell packets of this run from stale ones of the last.
   const epoch = (Math.random() * 0xffff_ffff) >>> 0 || 1;
   const reader = streamReader(d.nc, lane.stream);
@@ -184,7 +188,7 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
   };
 
   const sendRecord = async (seq: number, record: Buffer) => {
-    const packets = recordPackets(record, laneId, epoch, seq, opts);
+    const packets = recordPackets(record, laneId, epoch, seq, opts, key);
     for (let r = 0; r < Math.max(1, opts.repeat); r++) {
       for (const p of packets) { await take(p.length); emit(p); }
     }
@@ -244,13 +248,13 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
   };
 
   const heartbeat = setInterval(() => {
-    emit(encodePacket({ kind: Kind.Heartbeat, lane: laneId, epoch, seq: 0, index: 0, count: 0, recordLength: 0, payload: heartbeatPayload(nextSeq - 1, firstAvailable) }));
+    emit(encodePacket({ kind: Kind.Heartbeat, lane: laneId, epoch, seq: 0, index: 0, count: 0, recordLength: 0, payload: heartbeatPayload(nextSeq - 1, firstAvailable) }, key));
   }, opts.heartbeatMs);
   const manifestTimer = setInterval(() => {
     const entries = manifest;
     manifest = [];
     for (const payload of manifestPayloads(entries, opts.chunkBytes)) {
-      emit(encodePacket({ kind: Kind.Manifest, lane: laneId, epoch, seq: 0, index: 0, count: 0, recordLength: 0, payload }));
+      emit(encodePacket({ kind: Kind.Manifest, lane: laneId, epoch, seq: 0, index: 0, count: 0, recordLength: 0, payload }, key));
     }
   }, opts.manifestMs);
 
@@ -286,7 +290,7 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
   });
 
   loopDone = loop();
-  logger.info({ lane: lane.name, epoch, nextSeq, target: `${opts.targetHost}:${opts.targetPort}` }, 'udp lane sender started (send only)');
+  logger.info({ lane: lane.name, epoch, nextSeq, keyId: key.id, target: `${opts.targetHost}:${opts.targetPort}` }, 'udp lane sender started (send only)');
 
   return {
     epoch,
