@@ -111,8 +111,8 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
     env.AUTH_JWKS_URL = `${hosts.url(identity)}/.well-known/jwks.json`;
   }
   if (u.service === 'declaration') env.IDENTITY_URL = hosts.url('identity-public');
-  // The QR code on a certificate leads to the public portal's verification page (the internet zone's address).
-  if (u.service === 'certificate') env.CERTIFICATE_VERIFY_URL = '${PORTAL_PUBLIC_URL}/verify.html';
+  // Links citizens receive (the certificate's QR code, SMS, e-mail) lead to the public portal's address (the internet zone's).
+  if (u.service === 'certificate' || u.service === 'declaration') env.PORTAL_PUBLIC_URL = '${PORTAL_PUBLIC_URL}';
   if (u.service === 'exchange') {
     Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token' });
   }

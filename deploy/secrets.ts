@@ -46,8 +46,8 @@ export function createZoneSecrets(zone: ZoneName, laneKeys: Record<string, strin
     // Each process's own object-store user (deploy/minio.ts); the root password stays with the provisioning job.
     ...Object.fromEntries(storeUsers(zone).map((u) => [s3SecretVar(u), randomBytes(24).toString('hex')])),
   };
-  // The public portal's address as citizens reach it (certificates' QR codes point there; edit to the real one).
-  if (zone === 'extranet') env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
+  // The public portal's address as citizens reach it (certificates' QR codes, SMS and e-mail links point there; edit to the real one).
+  env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
   // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
   for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
   // Each lane's MAC keys, for the half of it in this zone (the same value as in the other zone).

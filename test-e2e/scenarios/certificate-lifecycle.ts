@@ -87,7 +87,8 @@ describe('scenario: certificate-lifecycle', () => {
       expect(pdf.status).toBe(200);
       const rendered = renderFirstPage(new Uint8Array(await pdf.arrayBuffer()));
       expect(rendered.nonWhiteShare).toBeGreaterThan(0.01);
-      expect(rendered.qr).toBe(`${portal}/verify.html?id=${encodeURIComponent(id)}`);
+      // The QR code leads to the portal's public address (PORTAL_PUBLIC_URL: the ingress), not a service's own port.
+      expect(rendered.qr).toBe(`${platform.ingress.portal}/verify.html?id=${encodeURIComponent(id)}`);
       const byQr = await call('GET', `${portal}/v1/public/certificates/verify?qr=${encodeURIComponent(rendered.qr!)}`);
       expect(byQr.body).toMatchObject({ id, status: 'valid', signatureValid: true });
       const verifyPage = await fetch(rendered.qr!);

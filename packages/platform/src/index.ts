@@ -258,6 +258,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       ports[spec.name] = port;
     }
     const urlOf = (name: string) => `http://127.0.0.1:${ports[name]}`;
+    // The portal's ingress port too: its address is the public one every citizen link uses (PORTAL_PUBLIC_URL).
+    let portalPort: number;
+    do portalPort = await freePort(); while (Object.values(ports).includes(portalPort));
+    const portalPublicUrl = `http://127.0.0.1:${portalPort}`;
     // One UDP port per udp lane: its receiver listens there and its sender aims there.
     const lanePorts: Record<string, number> = {};
     for (const spec of specs) if (spec.lane) lanePorts[spec.lane.name] ??= await freeUdpPort();
@@ -293,8 +297,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         env.AUTH_JWKS_URL = `${urlOf(z === 'internet' ? 'identity-public' : 'identity-staff')}/.well-known/jwks.json`;
       }
       if (spec.service === 'declaration') env.IDENTITY_URL = urlOf('identity-public');
-      // The QR code on a certificate's PDF leads to the portal's verification page.
-      if (spec.service === 'certificate') env.CERTIFICATE_VERIFY_URL = `${urlOf('declaration')}/verify.html`;
+      // Links citizens receive (the certificate's QR code, SMS, e-mail) lead to the portal's public address.
+      if (spec.service === 'certificate' || spec.service === 'declaration') env.PORTAL_PUBLIC_URL = portalPublicUrl;
       if (spec.service === 'exchange') {
         Object.assign(env, { CERTIFICATE_URL: urlOf('certificate'), APPROVAL_URL: urlOf('approval'), CATALOG_URL: urlOf('catalog'), TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token`, SERVICE_TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token`, SERVICE_CLIENT_SECRET: exchangeSecret() });
       }
@@ -368,7 +372,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       clearTimeout(timer);
     };
 
-    const portal = await startIngress({ identityUrl: processes['identity-public']!.url, frontUrl: processes['declaration']!.url });
+    const portal = await startIngress({ identityUrl: processes['identity-public']!.url, frontUrl: processes['declaration']!.url, port: portalPort });
     cleanups.push(portal.close);
     const consoleIngress = await startIngress({
       identityUrl: processes['identity-staff']!.url, frontUrl: processes['approval']!.url,

@@ -21,9 +21,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const CertificateConfig = extendConfigWithS3({
   /** Algorithm of newly created department keys: SM2 with SM3 (the national standard) or Ed25519. */
   CERTIFICATE_ALGORITHM: Type.Union(ALGORITHMS.map((a) => Type.Literal(a)), { default: 'SM2-SM3' }),
-  /** The portal's public verification page; the PDF's QR code carries `<this>?id=<identifier>`. */
-  CERTIFICATE_VERIFY_URL: Type.String({ minLength: 8, maxLength: 500, default: 'http://127.0.0.1:8080/verify.html' }),
+  /** The portal's public address, as citizens reach it (every link they receive starts here). */
+  PORTAL_PUBLIC_URL: Type.String({ minLength: 8, maxLength: 500, pattern: '^https?://', default: 'http://127.0.0.1:8080' }),
+  /** The public verification page, if not `<PORTAL_PUBLIC_URL>/verify.html`; the PDF's QR code carries `<this>?id=<identifier>`. */
+  CERTIFICATE_VERIFY_URL: Type.Optional(Type.String({ minLength: 8, maxLength: 500 })),
 });
+/** Where the QR code points: the portal's public verification page. */
+const verifyUrlOf = (c: { PORTAL_PUBLIC_URL: string; CERTIFICATE_VERIFY_URL?: string }) => c.CERTIFICATE_VERIFY_URL ?? `${c.PORTAL_PUBLIC_URL.replace(/\/+$/, '')}/verify.html`;
 
 const Status = Type.Union([Type.Literal('valid'), Type.Literal('revoked'), Type.Literal('expired'), Type.Literal('unknown')]);
 const VerifyView = Type.Object({
@@ -44,7 +48,7 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
   objectStore: true,
   auth: true,
   async routes(app, ctx) {
-    const certificates = certificateService(ctx.prisma, { algorithm: ctx.config.CERTIFICATE_ALGORITHM as SignatureAlgorithm, verifyUrl: ctx.config.CERTIFICATE_VERIFY_URL, store: ctx.store, logger: ctx.logger });
+    const certificates = certificateService(ctx.prisma, { algorithm: ctx.config.CERTIFICATE_ALGORITHM as SignatureAlgorithm, verifyUrl: verifyUrlOf(ctx.config), store: ctx.store, logger: ctx.logger });
     const IdParams = Type.Object({ id: Type.String({ minLength: 10, maxLength: 128 }) });
     // Staff, or another department's system (realm client, via the data-exchange service) holding one of the scopes.
     const staffOrClientWith = (...scopes: string[]): AuthHandler => async (req, reply) => {
@@ -177,7 +181,7 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
     app.get('/v1/keys', { schema: { response: { 200: Type.Object({ keys: Type.Array(Jwk) }) } } }, async () => ({ keys: await certificates.publicKeys() }));
   },
   async start(ctx) {
-    const certificates = certificateService(ctx.prisma, { algorithm: ctx.config.CERTIFICATE_ALGORITHM as SignatureAlgorithm, verifyUrl: ctx.config.CERTIFICATE_VERIFY_URL, store: ctx.store, logger: ctx.logger });
+    const certificates = certificateService(ctx.prisma, { algorithm: ctx.config.CERTIFICATE_ALGORITHM as SignatureAlgorithm, verifyUrl: verifyUrlOf(ctx.config), store: ctx.store, logger: ctx.logger });
     const consumer = await consume({
       nc: ctx.nc, stream: 'X', durable: 'certificate', filterSubjects: ['hall.x.certificate.requested'], logger: ctx.logger, concurrency: 4,
       handler: async (m) => {

@@ -40,11 +40,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const VERIFY_URL = 'http://portal.test/verify.html';
+/** The portal's public address the service is given, and the verification page its QR codes carry. */
+export const PORTAL_PUBLIC_URL = 'http://portal.test';
+export const VERIFY_URL = `${PORTAL_PUBLIC_URL}/verify.html`;
 
 export async function startCertificate(extraEnv: Record<string, string> = {}): Promise<Harness> {
   const env = await createServiceEnv({ zone: 'extranet', natsUser: 'certificate', objectStore: true });
-  const svc = (await startService(definition, { ...env.env, CERTIFICATE_VERIFY_URL: VERIFY_URL, ...extraEnv })) as unknown as RunningService<unknown, Db>;
+  const svc = (await startService(definition, { ...env.env, PORTAL_PUBLIC_URL, ...extraEnv })) as unknown as RunningService<unknown, Db>;
   const c = env.nats.users.approval!;
   const nc: NatsConnection = await connectNats({ servers: env.nats.url, user: c.user, pass: c.pass, name: 'test-approval', logger: createLogger({ service: 't', level: 'silent' }) });
   // Generous ack and wait limits: in CI these files run next to the whole-platform suites on two cores

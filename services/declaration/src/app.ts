@@ -38,6 +38,8 @@ export const DeclarationConfig = extendConfigWithS3({
   UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024 }),
   /** The zone's identity service, asked whether a handler or agent may act for a party (X-On-Behalf-Of). */
   IDENTITY_URL: Type.Optional(Vars.url()),
+  /** The portal's public address as citizens reach it: links in SMS and e-mail start here (none without it). */
+  PORTAL_PUBLIC_URL: Type.Optional(Vars.url()),
   /** Status notifications: portal (demo: the 我的消息 page), mailbox (text files) or webhook (a real SMS/e-mail gateway). */
   NOTIFY_SENDER: Type.Union([Type.Literal('portal'), Type.Literal('mailbox'), Type.Literal('webhook')], { default: 'portal' }),
   NOTIFY_MAILBOX_DIR: Type.Optional(Type.String({ minLength: 1 })),
@@ -112,7 +114,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
     await serveUi(app, path.resolve(here, '../portal'));
     const replica = replicaRepository(ctx.prisma);
     const materials = materialRepository(ctx.prisma);
-    const applications = applicationRepository(ctx.prisma);
+    const applications = applicationRepository(ctx.prisma, { portalUrl: ctx.config.PORTAL_PUBLIC_URL });
     const store = ctx.store!;
     const applicant = [app.authenticate, requireRealm('public')];
     const acting = createActingResolver({ identityUrl: ctx.config.IDENTITY_URL });

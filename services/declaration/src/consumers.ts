@@ -13,7 +13,7 @@ import { applyOpennessMessage } from './openness-consumers.js';
 
 export async function startConsumers(ctx: ServiceContext<unknown, Db>): Promise<() => Promise<void>> {
   const replica = replicaRepository(ctx.prisma);
-  const applications = applicationRepository(ctx.prisma);
+  const applications = applicationRepository(ctx.prisma, { portalUrl: (ctx.config as { PORTAL_PUBLIC_URL?: string }).PORTAL_PUBLIC_URL });
   const consultations = consultationRepository(ctx.prisma);
   const consumer = await consume({
     nc: ctx.nc, stream: 'OUT', durable: 'declaration', logger: ctx.logger, concurrency: 8,

@@ -51,8 +51,12 @@ export function senderFromConfig(config: NotifyConfig, db: Db): NotificationSend
   }
 }
 
-/** Writes one notification per contact channel of the account, in the caller's transaction. */
-export async function notifyAccount(tx: Tx, to: { accountId: string; applicationId?: string | null; fallbackPhone?: string | null }, subject: string, body: string): Promise<number> {
+/** A page of the portal at its public address (PORTAL_PUBLIC_URL), for links in SMS and e-mail; null when no address is configured. */
+export const portalLink = (portalUrl: string | undefined, hashPath: string): string | null => (portalUrl ? `${portalUrl.replace(/\/+$/, '')}/#${hashPath}` : null);
+
+/** Writes one notification per contact channel of the account, in the caller's transaction; `link` (the portal's public address) ends the text. */
+export async function notifyAccount(tx: Tx, to: { accountId: string; applicationId?: string | null; fallbackPhone?: string | null }, subject: string, text: string, link?: string | null): Promise<number> {
+  const body = link ? `${text}详情：${link}` : text;
   const contact = await tx.notificationContact.findUnique({ where: { accountId: to.accountId } });
   const targets: { channel: 'sms' | 'email'; recipient: string }[] = [];
   const phone = contact?.phone ?? (contact?.email ? null : to.fallbackPhone ?? null);

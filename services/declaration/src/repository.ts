@@ -8,7 +8,7 @@ import type { Db } from './db.js';
 import { Prisma } from './generated/prisma/client.js';
 import { createReplicaIndex, replicaIndexFor } from './replica-index.js';
 import { movesTo, statusText } from './status.js';
-import { notifyAccount, phoneFromForm } from './notifications.js';
+import { notifyAccount, phoneFromForm, portalLink } from './notifications.js';
 import { audit } from '@hall/db';
 
 type Tx = Prisma.TransactionClient;
@@ -70,7 +70,9 @@ export interface NewApplication {
   draftId?: string;
 }
 
-export function applicationRepository(db: Db) {
+/** `portalUrl`: the portal's public address (PORTAL_PUBLIC_URL), for the links in notifications. */
+export function applicationRepository(db: Db, opts: { portalUrl?: string } = {}) {
+  const appLink = (id: string) => portalLink(opts.portalUrl, `/app/${id}`);
   return {
     findByKey: (accountId: string, idempotencyKey: string) => db.application.findUnique({ where: { accountId_idempotencyKey: { accountId, idempotencyKey } } }),
     /** Writes the application, attaches its materials, starts its timeline and enqueues the inbound message, in one transaction. */
@@ -93,7 +95,7 @@ export function applicationRepository(db: Db) {
         if (attached.count !== a.materials.length) throw new MaterialAlreadyUsedError();
         await tx.timelineEntry.create({ data: { applicationId: id, status: 'submitted', at: now, sourceMessageId: `local:${id}` } });
         await audit(tx, { actor: a.submittedBy?.actorId ?? a.accountId, action: 'application.submit', target: id, detail: { receiptNo, itemCode: a.item.code, itemVersion: a.item.version, onBehalfOf: a.accountId, relation: a.submittedBy?.relation ?? 'self' } });
-        await notifyAccount(tx, { accountId: a.accountId, applicationId: id, fallbackPhone: app.contactPhone }, `申报已提交：${a.item.name}`, `您申报的“${a.item.name}”已提交，受理回执编号 ${receiptNo}。办理进度可在“我的办件”中查看。`);
+        await notifyAccount(tx, { accountId: a.accountId, applicationId: id, fallbackPhone: app.contactPhone }, `申报已提交：${a.item.name}`, `您申报的“${a.item.name}”已提交，受理回执编号 ${receiptNo}。办理进度可在“我的办件”中查看。`, appLink(id));
         const payload: ApplicationSubmitted['payload'] = {
           applicationId: id, receiptNo, itemCode: a.item.code, itemVersion: a.item.version,
           applicant: { accountId: a.accountId, name: a.applicantName, kind: 'person' },
@@ -150,7 +152,7 @@ export function applicationRepository(db: Db) {
       const missing = s.missingMaterials?.length ? `，需补正：${s.missingMaterials.map((m) => m.name).join('、')}` : '';
       const due = s.dueAt ? `，承诺办结日期 ${s.dueAt.slice(0, 10)}` : '';
       await notifyAccount(tx, { accountId: app.accountId, applicationId: app.id, fallbackPhone: app.contactPhone }, `办件进度：${statusText(s.status)}`,
-        `您申报的“${name}”（回执编号 ${app.receiptNo}）${statusText(s.status)}${s.reason ? `：${s.reason}` : ''}${missing}${due}。`);
+        `您申报的“${name}”（回执编号 ${app.receiptNo}）${statusText(s.status)}${s.reason ? `：${s.reason}` : ''}${missing}${due}。`, appLink(app.id));
     },
     async applyCertificate(tx: Tx, messageId: string, c: CertificateNotice['payload']): Promise<void> {
       await tx.$queryRawUnsafe('SELECT 1 FROM application WHERE id = $1::uuid FOR UPDATE', c.applicationId);
@@ -159,7 +161,7 @@ export function applicationRepository(db: Db) {
       await tx.timelineEntry.create({ data: { applicationId: app.id, status: 'certificate_issued', caseNumber: c.caseNumber, certificateId: c.certificateId, at: new Date(c.issuedAt), sourceMessageId: messageId } });
       await tx.application.update({ where: { id: app.id }, data: { certificateId: c.certificateId, updatedAt: new Date() } });
       await notifyAccount(tx, { accountId: app.accountId, applicationId: app.id, fallbackPhone: app.contactPhone }, '电子证照已签发',
-        `您申报的“${app.itemName ?? app.itemCode}”（回执编号 ${app.receiptNo}）的电子证照已签发，可在“我的证照”中查看。`);
+        `您申报的“${app.itemName ?? app.itemCode}”（回执编号 ${app.receiptNo}）的电子证照已签发，可在“我的证照”中查看。`, appLink(app.id));
     },
   };
 }

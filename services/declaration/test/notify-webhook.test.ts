@@ -24,7 +24,7 @@ let h: Harness;
 beforeAll(async () => {
   await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', () => r()));
   const port = (gateway.address() as { port: number }).port;
-  h = await startDeclaration({ NOTIFY_SENDER: 'webhook', NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${port}/sms`, NOTIFY_WEBHOOK_TOKEN: 'gateway-secret' });
+  h = await startDeclaration({ NOTIFY_SENDER: 'webhook', NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${port}/sms`, NOTIFY_WEBHOOK_TOKEN: 'gateway-secret', PORTAL_PUBLIC_URL: 'https://zwfw.example.gov.cn' });
   await h.publishOutbound('catalog.item.published', ITEM);
   await waitFor(async () => (await h.svc.app.inject({ method: 'GET', url: `/v1/items/${ITEM.code}` })).statusCode === 200);
 }, 60_000);
@@ -42,6 +42,8 @@ describe('notifications through a provider gateway', () => {
     expect(ok.key).toBe(ok.body.id);
     expect(ok.body).toMatchObject({ channel: 'sms', recipient: '13800000007', subject: '申报已提交：测试事项' });
     expect(ok.body.body).toContain(r.json().receiptNo);
+    // The link leads to the portal's public address (PORTAL_PUBLIC_URL), never a service's own port.
+    expect(ok.body.body).toContain(`详情：https://zwfw.example.gov.cn/#/app/${r.json().applicationId}`);
     const [row] = await h.svc.ctx.prisma.$queryRawUnsafe<{ attempts: number; sent_at: Date | null }[]>('SELECT attempts, sent_at FROM notification WHERE id = $1::uuid', ok.body.id);
     expect(row).toMatchObject({ attempts: 2, sent_at: expect.any(Date) });
     // The demo page is not written when a real provider is configured.
