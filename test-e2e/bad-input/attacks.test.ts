@@ -25,6 +25,29 @@ type Identity = Awaited<ReturnType<typeof import('../../services/identity/test/h
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
+/** A PNG whose IHDR declares width×height (one empty IDAT): tiny on the wire, huge when decoded. */
+function pngOfSize(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(0))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A baseline JPEG header (SOI, APP0 JFIF, SOF0) declaring width×height. */
+function jpegOfSize(width: number, height: number): Buffer {
+  const app0 = Buffer.from('ffe000104a46494600010100000100010000', 'hex');
+  const sof = Buffer.from('ffc0000b08000000000101110000', 'hex');
+  sof.writeUInt16BE(height, 5); sof.writeUInt16BE(width, 7);
+  return Buffer.concat([Buffer.from('ffd8', 'hex'), app0, sof, Buffer.from('ffd9', 'hex')]);
+}
+
 /** Every route that refuses an anonymous caller with 401 must refuse each attack token with 401 too. */
 async function jwtAttacks(app: Injector, keyFile: string, zone: 'internet' | 'extranet') {
   const attacks = attackAuthorizations(keyFile, zone);
@@ -225,6 +248,23 @@ describe('bad input, targeted attacks', () => {
     expect((await appr.svc.ctx.prisma.case.findUnique({ where: { id: caseId } }))!.status).toBe('received');
   }, 120_000);
 
+  // Issue 20: validation ran before authentication, so anonymous callers read protected routes' schemas in field-level 400s.
+  it('answers anonymous callers with a bad body 401 before any validation, on protected routes of every service', async () => {
+    const probes: Array<[string, Injector, string, string]> = [
+      ['declaration', decl.svc.app, 'POST', '/v1/applications'],
+      ['approval', appr.svc.app, 'POST', `/v1/cases/${caseId}/supplement`],
+      ['approval', appr.svc.app, 'POST', '/v1/cases/not-a-uuid/special-procedure'],
+      ['identity', ident.svc.app, 'POST', '/v1/auth/password'],
+    ];
+    for (const [service, app, method, url] of probes) {
+      for (const payload of ['{"itemCode":5,"unknown":true}', '{"broken":', '[]']) {
+        const r = await app.inject({ method, url, headers: { 'content-type': 'application/json', 'idempotency-key': 'short' }, payload });
+        expect([service, url, payload, r.statusCode, JSON.parse(r.body).code]).toEqual([service, url, payload, 401, 'unauthenticated']);
+        expect(JSON.parse(r.body)).not.toHaveProperty('errors');
+      }
+    }
+  });
+
   it('refuses upload bombs and polyglots: huge declared size, oversize stream, zip and gzip bombs, disguised files', async () => {
     const token = decl.env.token(owner);
     const url = `/v1/materials?itemCode=T-ITEM-001&materialCode=id-card&fileName=id.png`;
@@ -245,6 +285,9 @@ describe('bad input, targeted attacks', () => {
     await refused('svg with script', await upload(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), 'image/png'), [415], 'material_type_not_allowed');
     await refused('gif declared png', await upload(Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), 'image/png'), [415], 'material_type_not_allowed');
     await refused('over the material size', await upload(Buffer.concat([PNG, Buffer.alloc(5000)])), [413], 'material_too_large');
+    // Decompression bombs for staff browsers (issue 20): a few bytes that declare a 40000×40000 canvas.
+    await refused('40000×40000 png', await upload(pngOfSize(40_000, 40_000)), [422], 'image_too_large');
+    await refused('30000×30000 jpeg', await upload(jpegOfSize(30_000, 30_000), 'image/jpeg'), [415, 422]);
     await refused('empty file', await upload(Buffer.alloc(0)), [400]);
     await refused('path in file name', await decl.svc.app.inject({ method: 'POST', url: url.replace('id.png', '..%2F..%2Fetc%2Fpasswd'), headers: { ...bearer(token), 'content-type': 'image/png' }, payload: PNG }), [400], 'file_name_invalid');
     expect(snap.diff(before, await snap.snapshot())).toEqual([]);

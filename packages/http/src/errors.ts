@@ -102,11 +102,21 @@ function transientOutcome(err: unknown): Outcome | null {
   return null;
 }
 
+/**
+ * Content refused by @hall/storage's checks, recognised by stable code like the failures above:
+ * `image_too_large` (ImageTooLargeError: a header declaring a canvas too big to decode safely).
+ */
+function refusedContentOutcome(err: unknown): Outcome | null {
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'image_too_large') return null;
+  const detail = (err as { detail?: unknown }).detail;
+  return { status: 422, code: 'image_too_large', title: '图片尺寸过大，请缩小后重新上传', ...(typeof detail === 'string' ? { detail } : {}) };
+}
+
 function classify(err: unknown): Outcome {
   if (err instanceof ProblemError) {
     return { status: err.status, code: err.code, title: err.title, detail: err.detail, extra: err.extra, headers: err.headers };
   }
-  if (!isFastifyError(err)) return transientOutcome(err) ?? { status: 500, code: 'internal_error', title: INTERNAL_ERROR_TITLE };
+  if (!isFastifyError(err)) return transientOutcome(err) ?? refusedContentOutcome(err) ?? { status: 500, code: 'internal_error', title: INTERNAL_ERROR_TITLE };
 
   if (err.validation) {
     const errors: FieldError[] = err.validation.map((e) => ({ field: fieldPath(err.validationContext, e), message: fieldMessage(e) }));

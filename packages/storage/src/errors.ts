@@ -44,3 +44,15 @@ export class ContentTypeMismatchError extends Error {
     super(message ?? `content declared as ${declared} but looks like ${detected ?? 'an unrecognised binary'}`);
   }
 }
+
+/** An image whose header declares a canvas too large to decode safely (see checkImageDimensions). */
+export class ImageTooLargeError extends Error {
+  override name = 'ImageTooLargeError';
+  readonly code = 'image_too_large';
+  /** For the applicant: what was sent and what is allowed. */
+  readonly detail: string;
+  constructor(readonly dimensions: { width: number; height: number }, readonly maxSide: number, readonly maxPixels: number) {
+    super(`image of ${dimensions.width}x${dimensions.height} exceeds ${maxSide} px a side or ${maxPixels} pixels`);
+    this.detail = `图片为 ${dimensions.width}×${dimensions.height} 像素；每边不得超过 ${maxSide} 像素，总像素不得超过 ${Math.round(maxPixels / 1e6)} 百万`;
+  }
+}

@@ -18,6 +18,7 @@ export {
   ObjectTooLargeError,
   ObjectNotFoundError,
   ContentTypeMismatchError,
+  ImageTooLargeError,
   type UnavailableReason,
 } from './errors.js';
-export { sniffContentType, verifyContentType, sha256Hex, SNIFF_BYTES } from './sniff.js';
+export { sniffContentType, verifyContentType, sha256Hex, SNIFF_BYTES, imageDimensions, checkImageDimensions, MAX_IMAGE_SIDE, MAX_IMAGE_PIXELS, type ImageDimensions } from './sniff.js';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { Problems, ProblemError, ProblemSchema, StrictObject, type HttpApp, type HttpPlugin } from '@hall/http';
 import { Vars } from '@hall/config';
-import { createObjectStore, ensureBucketPatiently, sniffContentType, SNIFF_BYTES, type ObjectStore } from '@hall/storage';
+import { checkImageDimensions, createObjectStore, ensureBucketPatiently, sniffContentType, SNIFF_BYTES, type ObjectStore } from '@hall/storage';
 import { requireRealm, requireRole } from '@hall/auth';
 import { audit } from '@hall/db';
 import { buildMessage, type ApplicationSubmitted, type AttachmentRef, type CaseTransitioned, type OpennessArticlePublished } from '@hall/contracts';
@@ -249,6 +249,7 @@ export async function registerOpenness(app: HttpApp, ctx: ServiceContext<Opennes
       if (!Buffer.isBuffer(body) || body.length === 0) throw Problems.badRequest('attachment_empty', '上传的附件为空');
       const sniffed = await sniffContentType(body.subarray(0, SNIFF_BYTES));
       if (!sniffed || !ATTACHMENT_TYPES.includes(sniffed.mime)) throw new ProblemError(415, 'attachment_type_not_allowed', '附件类型不符合要求', { detail: '允许的类型：PDF、PNG、JPEG' });
+      checkImageDimensions(body, sniffed.mime);
       const existing = await db.opennessArticle.findUnique({ where: { id: req.params.id } });
       if (!existing) throw notFound();
       if (existing.status === 'withdrawn' || existing.category === 'result') throw Problems.conflict('article_not_editable', '已撤回的信息和结果公示不能添加附件');

@@ -10,7 +10,7 @@ import { Type } from '@sinclair/typebox';
 import { serveUi, Problems, ProblemError, ProblemSchema, StrictObject, type HttpPlugin } from '@hall/http';
 import { requireRealm } from '@hall/auth';
 import { extendConfigWithS3, followCalendar, PageQuery, PageOf, pageWindow, type ServiceDefinition } from '@hall/service';
-import { sniffContentType, ObjectTooLargeError } from '@hall/storage';
+import { checkImageDimensions, sniffContentType, ObjectTooLargeError } from '@hall/storage';
 import { type ItemPublished } from '@hall/contracts';
 import { canonicalHash, IdempotencyKey } from './idempotency.js';
 import { createPrisma, type Db } from './db.js';
@@ -201,6 +201,8 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
         if (!sniffed || !spec.allowedTypes.includes(sniffed.mime)) {
           throw new ProblemError(415, 'material_type_not_allowed', '文件类型不符合要求', { detail: `允许的类型：${spec.allowedTypes.join('、')}`, extra: { detected: sniffed?.mime ?? null } });
         }
+        // A picture staff browsers would have to decode: its declared canvas is checked from the header (422 image_too_large).
+        checkImageDimensions(body, sniffed.mime);
         const owner = await acting(req);
         const objectKey = `materials/${owner.ownerId}/${randomUUID()}`;
         try {
