@@ -77,3 +77,36 @@ async function definitionSeed() {
   const { definition } = await import('../src/app.js');
   await definition.seed!(h.svc.ctx as never);
 }
+
+describe('issuers (发证机关)', () => {
+  const putIssuer = (department: string, payload: object, token = admin) => h.svc.app.inject({ method: 'PUT', url: `/v1/issuers/${department}`, headers: { authorization: `Bearer ${token}` }, payload });
+
+  it('should save an issuer record as a new version each time and publish it on X', async () => {
+    const r1 = await putIssuer('t-sthj', { name: '亳州市涡阳县生态环境分局', creditCode: '11341621003000007H' });
+    expect(r1.statusCode).toBe(200);
+    expect(r1.json()).toMatchObject({ department: 't-sthj', creditCode: '11341621003000007H', keyPolicy: 'on_first_use', version: 1 });
+    expect((await putIssuer('t-sthj', { name: '亳州市涡阳县生态环境分局', creditCode: '11341621003000007H', keyPolicy: 'admin' })).json()).toMatchObject({ version: 2, keyPolicy: 'admin' });
+    const rows = await waitFor(async () => {
+      const r = (await h.outbox('catalog.issuer.published')).filter((x) => x.correlation_id === 'issuer:t-sthj');
+      return r.length === 2 && r.every((x) => x.sent_at) && r;
+    });
+    expect(rows.map((r) => r.subject)).toEqual(['hall.x.catalog.issuer.published', 'hall.x.catalog.issuer.published']);
+    expect(Messages['catalog.issuer.published'].check.Check(rows[1]!.payload)).toBe(true);
+    expect(rows[1]!.payload.payload).toMatchObject({ department: 't-sthj', name: '亳州市涡阳县生态环境分局', creditCode: '11341621003000007H', keyPolicy: 'admin', version: 2 });
+    const got = await h.svc.app.inject({ method: 'GET', url: '/v1/issuers/t-sthj', headers: { authorization: `Bearer ${clerk}` } });
+    expect(got.json()).toMatchObject({ department: 't-sthj', version: 2 });
+  });
+
+  it('should refuse a credit code outside GB 32100 and a caller without catalog_admin', async () => {
+    const bad = await putIssuer('t-bad', { name: '某局', creditCode: '11341621003000001I' });
+    expect(bad.statusCode).toBe(400);
+    expect((await putIssuer('t-bad', { name: '某局', creditCode: '11341621003000007H' }, clerk)).statusCode).toBe(403);
+    expect((await h.svc.app.inject({ method: 'GET', url: '/v1/issuers/t-bad', headers: { authorization: `Bearer ${clerk}` } })).statusCode).toBe(404);
+  });
+
+  it('should publish the issuers a type names', async () => {
+    expect((await put('t-eia', { ...marriage, issuers: ['gy-sthj', 'zh-sthj'] })).json()).toMatchObject({ issuers: ['gy-sthj', 'zh-sthj'] });
+    const [row] = await waitFor(async () => { const r = (await h.outbox('catalog.certificate-type.published')).filter((x) => x.correlation_id === 'certificate-type:t-eia'); return r.length === 1 && r; });
+    expect(row!.payload.payload.issuers).toEqual(['gy-sthj', 'zh-sthj']);
+  });
+});
