@@ -18,6 +18,7 @@ import './scenarios/openness-browser.js';
 import './scenarios/supervision-login.js';
 import './scenarios/approval-browser.js';
 import './scenarios/identity-zones.js';
+import './scenarios/object-stores.js';
 
 // Started before any scenario's own hooks run (root hooks run first), so a start-up failure is
 // reported once, here, with the launcher's message.

@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { generateSigningKey } from '@hall/auth';
 import { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseUrl, type ServiceDatabase } from '@hall/db';
 import { generatePasswords } from '@hall/messaging';
-import { startNatsZone, startS3, freePort, trackChild, type NatsZoneServer, type S3Server } from '@hall/testkit';
-import { PROCESSES, ISSUER, AUDIENCE, processesFor, type ProcessSpec, type RelayTransport, type ZoneName } from './topology.js';
+import { startNatsZone, startS3, freePort, trackChild, type NatsZoneServer, type S3Credential, type S3Server } from '@hall/testkit';
+import { PROCESSES, ISSUER, AUDIENCE, BUCKET, processesFor, storeAccessOf, type ProcessSpec, type RelayTransport, type StoreAccess, type ZoneName } from './topology.js';
 
 export * from './topology.js';
 import { startIngress } from './ingress.js';
@@ -24,7 +24,6 @@ export { StartupError } from './postgres.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ZONES: ZoneName[] = ['internet', 'extranet'];
-const BUCKET = 'hall-materials';
 
 export interface PlatformOptions {
   /** Where state lives: secrets, keys, NATS stores, S3 files, logs (and embedded Postgres). */
@@ -77,6 +76,7 @@ export interface Platform {
   /** One origin per zone (see ingress.ts): the public portal and the staff console; the supervisors' dashboard (电子监察) has its own extranet origin. */
   ingress: { portal: string; console: string; supervision: string };
   nats: Record<ZoneName, NatsZoneServer>;
+  /** Each zone's object store; its accessKey/secretKey are the store's root user (tests and tools only: every process has its own credential, STORE_ACCESS). */
   s3: Record<ZoneName, S3Server>;
   /** The given admin URL, or the internet zone's embedded cluster's (see `postgres` for each zone's). */
   adminDatabaseUrl: string;
@@ -104,6 +104,8 @@ interface Secrets {
   exchangeClientSecret?: string;
   /** Embedded clusters (superuser password and port per zone; clusterId ties a cluster to these secrets) and each service role's password. */
   postgres?: { clusterId: string; superuser: Record<ZoneName, string>; ports: Partial<Record<ZoneName, number>>; roles: Record<string, string> };
+  /** Object stores: per zone, the root user's secret and each credential's secret by access key. */
+  s3?: Record<ZoneName, { root: string; keys: Record<string, string> }>;
 }
 
 function loadSecrets(dataDir: string): Secrets {
@@ -165,6 +167,29 @@ async function component<T>(name: string, logFile: string | undefined, fn: () =>
 /** A service role's password: HALL_DB_PASSWORD_<ROLE> from the environment, else generated once into secrets.json. */
 function rolePassword(secrets: Secrets, role: string): string {
   return process.env[`HALL_DB_PASSWORD_${role.toUpperCase()}`] || (secrets.postgres!.roles[role] ??= randomBytes(24).toString('hex'));
+}
+
+/**
+ * The credentials a zone's object store accepts: one per process that uses it (access key = the
+ * process name; a bridge lane's read-only key on its source zone's store ends in `-source`), with
+ * exactly the process's policy from topology.ts. Secrets are generated once into secrets.json.
+ */
+function storeCredentials(secrets: Secrets, specs: ProcessSpec[], zone: ZoneName): Map<string, S3Credential> {
+  const store = ((secrets.s3 ??= {} as NonNullable<Secrets['s3']>)[zone] ??= { root: randomBytes(24).toString('base64url'), keys: {} });
+  const grants = (a: StoreAccess) => [
+    ...(a.write?.length ? [{ bucket: BUCKET, prefixes: a.write, access: 'readwrite' as const }] : []),
+    ...(a.read?.length ? [{ bucket: BUCKET, prefixes: a.read, access: 'read' as const }] : []),
+  ];
+  const out = new Map<string, S3Credential>();
+  const add = (processName: string, accessKey: string, access: StoreAccess | undefined) => {
+    if (!access) throw new Error(`${processName} uses the ${zone} object store but topology.ts gives it no STORE_ACCESS policy`);
+    out.set(processName, { accessKey, secretKey: (store.keys[accessKey] ??= randomBytes(24).toString('base64url')), grants: grants(access) });
+  };
+  for (const spec of specs) {
+    if (spec.zone === zone && spec.objectStore) add(spec.name, spec.name, storeAccessOf(spec));
+    if (spec.source?.zone === zone) add(`${spec.name}:source`, `${spec.name}-source`, storeAccessOf(spec, 'source'));
+  }
+  return out;
 }
 
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
@@ -235,10 +260,15 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     }
     progress('nats');
     const s3 = {} as Record<ZoneName, S3Server>;
+    // Per zone, the credential of each process (by name) on that zone's store; no anonymous access.
+    const storeCreds = {} as Record<ZoneName, Map<string, S3Credential>>;
     for (const zone of ZONES) {
-      s3[zone] = await component(`s3-${zone}`, path.join(dataDir, 'logs', `s3-${zone}.log`), () => startS3({ directory: path.join(dataDir, `s3-${zone}`), buckets: [BUCKET] }));
+      storeCreds[zone] = storeCredentials(secrets, specs, zone);
+      const root = { accessKey: 'hall-root', secretKey: secrets.s3![zone].root };
+      s3[zone] = await component(`s3-${zone}`, path.join(dataDir, 'logs', `s3-${zone}.log`), () => startS3({ directory: path.join(dataDir, `s3-${zone}`), buckets: [BUCKET], root, credentials: [...storeCreds[zone].values()] }));
       cleanups.push(() => s3[zone].stop());
     }
+    saveSecrets(dataDir, secrets);
     progress('object stores');
 
     for (const zone of ZONES) {
@@ -302,7 +332,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (spec.service === 'exchange') {
         Object.assign(env, { CERTIFICATE_URL: urlOf('certificate'), APPROVAL_URL: urlOf('approval'), CATALOG_URL: urlOf('catalog'), TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token`, SERVICE_TOKEN_URL: `${urlOf('identity-staff')}/v1/oauth/token`, SERVICE_CLIENT_SECRET: exchangeSecret() });
       }
-      if (spec.objectStore) Object.assign(env, { S3_ENDPOINT: s3[z].endpoint, S3_ACCESS_KEY: s3[z].accessKey, S3_SECRET_KEY: s3[z].secretKey, S3_BUCKET: BUCKET });
+      if (spec.objectStore) {
+        const c = storeCreds[z].get(spec.name)!;
+        Object.assign(env, { S3_ENDPOINT: s3[z].endpoint, S3_ACCESS_KEY: c.accessKey, S3_SECRET_KEY: c.secretKey, S3_BUCKET: BUCKET });
+      }
       if (spec.lane) {
         const at = `127.0.0.1:${lanePorts[spec.lane.name]}`;
         Object.assign(env, spec.lane.role === 'receiver' ? { LANE_UDP_BIND: at } : { LANE_UDP_TARGET: at });
@@ -312,7 +345,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         const sz = spec.source.zone;
         Object.assign(env, {
           SOURCE_NATS_URL: nats[sz].url, SOURCE_NATS_USER: spec.source.natsUser, SOURCE_NATS_PASS: nats[sz].users[spec.source.natsUser]!.pass,
-          SOURCE_S3_ENDPOINT: s3[sz].endpoint, SOURCE_S3_ACCESS_KEY: s3[sz].accessKey, SOURCE_S3_SECRET_KEY: s3[sz].secretKey, SOURCE_S3_BUCKET: BUCKET,
+          SOURCE_S3_ENDPOINT: s3[sz].endpoint, SOURCE_S3_ACCESS_KEY: storeCreds[sz].get(`${spec.name}:source`)!.accessKey, SOURCE_S3_SECRET_KEY: storeCreds[sz].get(`${spec.name}:source`)!.secretKey, SOURCE_S3_BUCKET: BUCKET,
         });
       }
       return env;
