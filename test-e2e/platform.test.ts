@@ -16,6 +16,7 @@ import './scenarios/certificate-reuse.js';
 import './scenarios/browser.js';
 import './scenarios/openness-browser.js';
 import './scenarios/supervision-login.js';
+import './scenarios/every-item.js';
 import './scenarios/approval-browser.js';
 import './scenarios/identity-zones.js';
 import './scenarios/object-stores.js';
