@@ -19,6 +19,7 @@ import './scenarios/supervision-login.js';
 import './scenarios/every-item.js';
 import './scenarios/approval-browser.js';
 import './scenarios/identity-zones.js';
+import './scenarios/lane-auth.js';
 import './scenarios/object-stores.js';
 
 // Started before any scenario's own hooks run (root hooks run first), so a start-up failure is

@@ -1,8 +1,23 @@
 /** Attachments and messages for the udp lane tests and the benchmark: real PNG and PDF bytes. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { buildMessage, type AttachmentRef } from '@hall/contracts';
 import { sha256Hex, type ObjectStore } from '@hall/storage';
 import { PNG } from './helpers.js';
+import { HEADER_BYTES } from '../src/udp/protocol.js';
+
+/**
+ * The same datagram in wire format version 1, as before lane MACs: header and payload with a
+ * correct CRC-32 but no key id and no MAC. What a forger without the key could send.
+ */
+export function versionOne(datagram: Buffer): Buffer {
+  const len = datagram.readUInt16BE(30);
+  const v1 = Buffer.concat([datagram.subarray(0, HEADER_BYTES + len), Buffer.alloc(4)]);
+  v1.writeUInt8(1, 2);
+  v1.writeUInt8(0, 5);
+  v1.writeUInt32BE(crc32(v1.subarray(0, HEADER_BYTES + len)), HEADER_BYTES + len);
+  return v1;
+}
 
 /** A valid-looking PNG or PDF of `size` bytes (magic bytes first, then noise), so sniffing accepts it. */
 export function material(i: number, size: number): { body: Buffer; contentType: string } {

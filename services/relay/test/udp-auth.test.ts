@@ -16,13 +16,12 @@ import dgram from 'node:dgram';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
 import { createPublisher, type NatsConnection, type Publisher } from '@hall/messaging';
 import { waitForExit } from '@hall/testkit/processes';
-import { HEADER_BYTES, Kind, LANE_IDS, encodePacket, encodeRecord, recordPackets } from '../src/udp/protocol.js';
+import { Kind, LANE_IDS, encodePacket, encodeRecord, recordPackets } from '../src/udp/protocol.js';
 import { generateLaneKey, parseLaneKeys } from '../src/udp/keys.js';
 import { startUdpLanes, type UdpLanes } from './udp-harness.js';
-import { application } from './fixtures.js';
+import { application, versionOne } from './fixtures.js';
 import { waitFor } from './helpers.js';
 
 const A = generateLaneKey('key-a');
@@ -73,14 +72,7 @@ describe('udp lane authentication', () => {
     const badMac = recordPackets(record, lane, 1234, next, FRAMING, wrongB);
     const unknownKey = recordPackets(record, lane, 1234, next, FRAMING, unknown);
     // Version 1 (before MACs): header, payload, CRC-32 — intact, but carries no MAC.
-    const noMac = recordPackets(record, lane, 1234, next, FRAMING, unknown).map((p) => {
-      const len = p.readUInt16BE(30);
-      const v1 = Buffer.concat([p.subarray(0, HEADER_BYTES + len), Buffer.alloc(4)]);
-      v1.writeUInt8(1, 2);
-      v1.writeUInt8(0, 5);
-      v1.writeUInt32BE(crc32(v1.subarray(0, HEADER_BYTES + len)), HEADER_BYTES + len);
-      return v1;
-    });
+    const noMac = recordPackets(record, lane, 1234, next, FRAMING, unknown).map(versionOne);
     // A forged heartbeat announcing a huge sequence would make the receiver report gaps forever.
     const heartbeat = encodePacket({ kind: Kind.Heartbeat, lane, epoch: 1234, seq: 0, index: 0, count: 0, recordLength: 0, payload: Buffer.alloc(16, 0x7f) }, wrongB);
     const REPEAT = 20;
