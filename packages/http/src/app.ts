@@ -25,6 +25,12 @@ export interface HttpAppOptions {
   readiness?: ReadinessChecks;
   /** Per-check timeout for /ready; default 2000 ms. */
   readinessTimeoutMs?: number;
+  /**
+   * Proxies whose X-Forwarded-For is believed (request.ip), as addresses, CIDRs or proxy-addr's
+   * names ('loopback'); default none. Behind the zone's ingress: its address only, so a client
+   * cannot choose the address its login attempts are counted under.
+   */
+  trustProxy?: string[];
 }
 
 /** The typed instance services build on: TypeBox schemas type the handlers. */
@@ -119,6 +125,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new HallLogController(),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
     // fastify would trust any x-request-id verbatim; genReqId validates it first.
     requestIdHeader: false,
     genReqId: (req) => safeId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID(),

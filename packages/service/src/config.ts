@@ -20,6 +20,13 @@ export const CommonConfig = Type.Object({
   AUTH_JWKS_URL: Type.Optional(Vars.url()),
   AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Proxies whose X-Forwarded-For is believed, comma-separated addresses or CIDRs ('loopback' for
+   * 127.0.0.0/8 and ::1, the local platform's ingress); empty = the socket's address is the client's.
+   * Set it to the zone ingress's addresses only: whoever else is trusted can choose the address that
+   * login limits count.
+   */
+  TRUST_PROXY: Type.String({ default: 'loopback', pattern: '^[0-9A-Za-z.:/,_-]*$' }),
   /** Seed demo data (idempotent) at start. */
   SEED_DEMO: Vars.bool(false),
 });

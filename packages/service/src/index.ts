@@ -69,7 +69,7 @@ export interface RunningService<C, P> {
   stop(): Promise<void>;
 }
 
-type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_MAX: number; NATS_URL: string; NATS_USER: string; NATS_PASS: string; OUTBOX_PUBLISH_TIMEOUT_MS: number; AUTH_PUBLIC_KEYS_FILE?: string; AUTH_JWKS_URL?: string; AUTH_ISSUER?: string; AUTH_AUDIENCE?: string; SEED_DEMO: boolean; S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET?: string };
+type BaseConfig = { ZONE: Zone; HOST: string; PORT: number; LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_MAX: number; NATS_URL: string; NATS_USER: string; NATS_PASS: string; OUTBOX_PUBLISH_TIMEOUT_MS: number; AUTH_PUBLIC_KEYS_FILE?: string; AUTH_JWKS_URL?: string; AUTH_ISSUER?: string; AUTH_AUDIENCE?: string; TRUST_PROXY: string; SEED_DEMO: boolean; S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET?: string };
 
 export async function startService<S extends TObject, P extends Prismaish>(
   def: ServiceDefinition<S, P>,
@@ -115,7 +115,7 @@ export async function startService<S extends TObject, P extends Prismaish>(
   // Demo data is part of being ready: the launcher and tests wait on /ready before they log in.
   let seeding = Boolean(config.SEED_DEMO && def.seed);
   if (seeding) readiness.seed = async () => { if (seeding) throw new Error('demo data still being seeded'); };
-  const app = await buildHttpApp({ service: def.name, logger, readiness, bodyLimit: def.bodyLimit });
+  const app = await buildHttpApp({ service: def.name, logger, readiness, bodyLimit: def.bodyLimit, trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean) });
   if (def.auth) {
     // The JWKS is fetched lazily (first token seen), so services need not start after identity.
     const keys = config.AUTH_JWKS_URL
