@@ -30,7 +30,7 @@ interface Item {
   formSchema: FormSchema; materials: { code: string; name: string; required: boolean; allowedTypes: string[] }[];
   workflow?: { steps: { key: string; name: string; position: string; department?: string; kind?: string; next?: string[]; join?: boolean; onRefuse?: string; when?: unknown }[] };
 }
-interface Task { taskId: string; stepKey: string; stepName: string; kind: string; department: string; position: string; status: string }
+interface Task { taskId: string; stepKey: string; stepName: string; kind: string; department: string; position: string; status: string; openedAt: string }
 interface CaseDetail { caseId: string; caseNumber: string; status: string; tasks: Task[]; workflow: { key: string; kind: string; department: string; departmentName: string }[] }
 interface Row { code: string; name: string; departments: string; steps: string; certificate: string; seconds: number }
 
@@ -176,6 +176,13 @@ async function checkEnd(item: Item, applicationId: string, caseNumber: string, w
   return { application, state };
 }
 
+/** `受理 → （技术审查 ∥ 规划选址意见） → 办结`: steps in the order they opened, parallel branches (opened together) in brackets. */
+function stepsText(tasks: Task[]): string {
+  const groups = new Map<string, string[]>();
+  for (const t of [...tasks].sort((a, b) => a.openedAt.localeCompare(b.openedAt))) groups.set(t.openedAt, [...(groups.get(t.openedAt) ?? []), t.stepName]);
+  return [...groups.values()].map((g) => (g.length > 1 ? `（${g.join(' ∥ ')}）` : g[0])).join(' → ');
+}
+
 async function walk(item: Item): Promise<Row> {
   const started = Date.now();
   const who = await applicantFor(item);
@@ -193,7 +200,7 @@ async function walk(item: Item): Promise<Row> {
   return {
     code: item.code, name: item.name,
     departments: [...new Set(done.map((t) => t.department))].map((x) => names.get(x) ?? x).join('、'),
-    steps: `${done.map((t) => t.stepName).join(' → ')}${skipped ? `（跳过 ${skipped}）` : ''}`,
+    steps: `${stepsText(done)}${skipped ? `（跳过 ${skipped}）` : ''}`,
     certificate: item.certificateType ? `${item.certificateType} ✓` : '—',
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
