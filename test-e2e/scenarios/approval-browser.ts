@@ -118,6 +118,13 @@ describe('scenario: approval-browser', () => {
       await page.goto(`${platform.ingress.console}/#/search?q=${kase.caseNumber}&status=completed`);
       await page.waitForSelector(`tbody a:has-text("${kase.caseNumber}")`);
 
+      // Issue 20: the status from the address bar went unescaped into the pager's links.
+      const injection = '"><a id="injected" href="https://evil.example/login">请重新登录</a><i x="';
+      await page.goto(`${platform.ingress.console}/#/search?q=${kase.caseNumber}&status=${encodeURIComponent(injection)}`);
+      await page.waitForSelector('nav.pager, .alert');
+      expect(await page.$('#injected')).toBeNull();
+      expect(await page.$$eval('main a', (as) => as.map((a) => a.getAttribute('href')).filter((h) => h?.includes('evil.example')))).toEqual([]);
+
       // 证照管理 (certificate service behind the console's origin under /certificate/): the issued
       // certificate is listed for the department, found by case number, and revoked with a reason.
       await page.click('nav >> text=证照管理');

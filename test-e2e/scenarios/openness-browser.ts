@@ -54,6 +54,13 @@ describe('scenario: openness-browser', () => {
       expect(pdf.headers.get('content-type')).toBe('application/pdf');
       await shot(page, 'openness-01b-policy-attachment');
 
+      // Issue 20: a category from the address bar was written into a link unescaped (a fake "log in again" link).
+      const injection = '"><a id="injected" href="https://evil.example/login">请重新登录</a><i x="';
+      await page.goto(`${platform.ingress.portal}/#/openness?category=${encodeURIComponent(injection)}`);
+      await page.waitForSelector('#openness-list');
+      expect(await page.$('#injected')).toBeNull();
+      expect(await page.$$eval('main a', (as) => as.map((a) => a.getAttribute('href')).filter((h) => h?.includes('evil.example')))).toEqual([]);
+
       // 2. 投诉: anonymous, no login; the tracking code follows it to supervision's answer.
       await page.goto(`${platform.ingress.portal}/#/complaint`);
       await page.waitForSelector('#complaint-form');

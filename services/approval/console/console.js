@@ -75,7 +75,8 @@ const deadlineBadge = (level, remaining, dueDate) => {
 };
 function pager(total, page, base) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const link = (p, t) => `<a href="${base}${base.includes('?') ? '&' : '?'}page=${p}">${t}</a>`;
+  // base carries values read from the address bar: escaped here, once, for every list's pager.
+  const link = (p, t) => `<a href="${esc(`${base}${base.includes('?') ? '&' : '?'}page=${p}`)}">${t}</a>`;
   return `<nav class="pager" aria-label="分页">共 ${total} 条 · 第 ${page}/${pages} 页 ${page > 1 ? link(page - 1, '上一页') : ''} ${page < pages ? link(page + 1, '下一页') : ''}</nav>`;
 }
 const pageOf = (query) => Math.max(1, Number(new URLSearchParams(query).get('page') ?? 1) || 1);
@@ -113,16 +114,16 @@ async function search(query) {
   if (!session.token) return login();
   const params = new URLSearchParams(query);
   const q = params.get('q') ?? '', status = params.get('status') ?? '', page = pageOf(query);
-  const r = await api('GET', `/v1/cases?pageSize=${PAGE_SIZE}&page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}${status ? `&status=${status}` : ''}`);
+  const r = await api('GET', `/v1/cases?pageSize=${PAGE_SIZE}&page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}${status ? `&status=${encodeURIComponent(status)}` : ''}`);
   const rows = r.data?.items ?? [];
   render(`<h1>办件查询</h1><form id="search" class="inline" role="search"><label for="q">关键词（办件编号、申请人、事项、表单内容）</label><input id="q" value="${esc(q)}">
     <label for="status">状态</label><select id="status">${STATUSES.map(([v, t]) => `<option value="${v}" ${v === status ? 'selected' : ''}>${t}</option>`).join('')}</select><button type="submit">查询</button></form>
     <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>申请人</th><th>状态</th><th>期限</th><th>收件时间</th></tr></thead><tbody>
     ${rows.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.applicantName)}</td><td>${esc(c.statusText)}${failureBadge(c)}</td><td>${deadlineBadge(c.deadline, c.remainingDays, c.dueDate)}</td><td>${new Date(c.receivedAt).toLocaleString('zh-CN')}</td></tr>`).join('') || '<tr><td colspan="6">没有符合条件的办件</td></tr>'}
-    </tbody></table></div>${pager(r.data?.total ?? 0, page, `#/search?q=${encodeURIComponent(q)}&status=${status}`)}`);
+    </tbody></table></div>${pager(r.data?.total ?? 0, page, `#/search?q=${encodeURIComponent(q)}&status=${encodeURIComponent(status)}`)}`);
   document.getElementById('search').addEventListener('submit', (e) => {
     e.preventDefault();
-    location.hash = `#/search?q=${encodeURIComponent(document.getElementById('q').value.trim())}&status=${document.getElementById('status').value}`;
+    location.hash = `#/search?q=${encodeURIComponent(document.getElementById('q').value.trim())}&status=${encodeURIComponent(document.getElementById('status').value)}`;
   });
 }
 
@@ -299,7 +300,7 @@ async function certificates(query) {
   if (!session.token) return login();
   const params = new URLSearchParams(query);
   const q = params.get('q') ?? '', status = params.get('status') ?? '', page = pageOf(query);
-  const r = await api('GET', `/certificate/v1/certificates?pageSize=${PAGE_SIZE}&page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}${status ? `&status=${status}` : ''}`);
+  const r = await api('GET', `/certificate/v1/certificates?pageSize=${PAGE_SIZE}&page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}${status ? `&status=${encodeURIComponent(status)}` : ''}`);
   if (!r.ok) return render(`<h1>证照管理</h1><p class="alert" role="alert">${esc(problemText(r))}</p>`);
   const badge = (st) => { const [t, cls] = CERT_STATUS[st] ?? [st, '']; return `<span class="deadline ${cls}">${esc(t)}</span>`; };
   render(`<h1>证照管理</h1><p class="muted">本部门签发的电子证照。注销须填写理由，注销结果同步至互联网核验。</p>
@@ -309,7 +310,7 @@ async function certificates(query) {
     ${r.data.items.map((c) => `<tr><td>${esc(c.typeName)}<br><span class="muted">${esc(c.id)}</span></td><td>${esc(c.holderName)}</td><td>${esc(c.caseNumber)}</td>
       <td>${new Date(c.issuedAt).toLocaleString('zh-CN')}</td><td>${badge(c.status)}${c.revocationReason ? `<br><span class="muted">${esc(c.revocationReason)}</span>` : ''}</td>
       <td>${c.status === 'revoked' ? '—' : `<button type="button" data-revoke="${esc(c.id)}" data-name="${esc(`${c.typeName}（${c.holderName}）`)}">注销</button>`}</td></tr>`).join('') || '<tr><td colspan="6">没有符合条件的证照</td></tr>'}
-    </tbody></table></div>${pager(r.data.total, page, `#/certificates?q=${encodeURIComponent(q)}&status=${status}`)}
+    </tbody></table></div>${pager(r.data.total, page, `#/certificates?q=${encodeURIComponent(q)}&status=${encodeURIComponent(status)}`)}
     <form id="revoke-form" hidden><h2 id="revoke-title">注销证照</h2><label for="revoke-reason">注销理由（必填）</label><textarea id="revoke-reason" rows="3" maxlength="500"></textarea>
       <p id="revoke-error" class="alert" role="alert"></p><button type="submit">确认注销</button> <button type="button" id="revoke-cancel">取消</button></form>
     ${isAdmin() ? '<h2>签名密钥</h2><p class="muted">轮换后新签发的证照使用新密钥；旧密钥停止签发，但继续用于核验。</p><button type="button" id="rotate-key">轮换本部门签名密钥</button> <span id="rotate-result" role="status"></span>' : ''}`);

@@ -15,7 +15,8 @@ const main = () => document.getElementById('main');
 
 async function list(query) {
   const q = new URLSearchParams(query);
-  const category = q.get('category') ?? '';
+  // Only a known category: the value comes from the address bar and is written back into links.
+  const category = CATEGORIES.some(([c]) => c && c === q.get('category')) ? q.get('category') : '';
   const text = q.get('q') ?? '';
   const params = new URLSearchParams({ pageSize: '20', ...(category ? { category } : {}), ...(text ? { q: text } : {}) });
   const r = await api('GET', `/v1/openness/articles?${params}`);
@@ -29,7 +30,7 @@ async function list(query) {
     </form>
     <ul class="items" id="openness-list">${items.map((a) => `<li><a href="#/openness/${a.id}">${esc(a.title)}</a><br>
       <span class="help">${esc(a.categoryText)}${a.docNumber ? ` · ${esc(a.docNumber)}` : ''}${a.departmentName ? ` · ${esc(a.departmentName)}` : ''} · ${day(a.publishedAt)}</span></li>`).join('') || '<li>暂无公开信息</li>'}</ul>
-    <p class="help">共 ${r.data?.total ?? 0} 条 · <a href="/v1/openness/feed.atom${category ? `?category=${category}` : ''}">订阅（Atom）</a></p>`);
+    <p class="help">共 ${r.data?.total ?? 0} 条 · <a href="/v1/openness/feed.atom${category ? `?category=${encodeURIComponent(category)}` : ''}">订阅（Atom）</a></p>`);
   document.getElementById('openness-search').addEventListener('submit', (e) => {
     e.preventDefault();
     const v = document.getElementById('openness-q').value.trim();
@@ -47,7 +48,7 @@ async function detail(id) {
     <p class="help">${esc(a.categoryText)}${a.docNumber ? ` · ${esc(a.docNumber)}` : ''}${a.departmentName ? ` · ${esc(a.departmentName)}` : ''} · 发布于 ${when(a.publishedAt)}</p>
     ${result}<div class="article-body">${esc(a.body).split('\n').map((p) => `<p>${p}</p>`).join('')}</div>
     ${a.attachments.length ? `<h2>附件</h2><ul class="items" id="attachments">${a.attachments.map((f) => `<li><a href="${esc(f.url)}" download="${esc(f.fileName)}">${esc(f.fileName)}</a> <span class="help">${(f.size / 1024).toFixed(0)} KB</span></li>`).join('')}</ul>` : ''}</article>
-    <p><a href="#/openness?category=${esc(a.category)}">返回${esc(a.categoryText)}</a></p>`);
+    <p><a href="#/openness?category=${encodeURIComponent(a.category)}">返回${esc(a.categoryText)}</a></p>`);
 }
 
 async function complaint(query) {
