@@ -106,6 +106,7 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   if (u.auth) Object.assign(env, { AUTH_PUBLIC_KEYS_FILE: `${secretsDir}/public-keys.json`, AUTH_ISSUER: ISSUER[u.zone], AUTH_AUDIENCE: AUDIENCE[u.zone] });
   if (u.identity) {
     Object.assign(env, { AUTH_SIGNING_KEY_FILE: `${secretsDir}/signing-key.json`, IDENTITY_DATA_KEY: '${IDENTITY_DATA_KEY}' });
+    if (u.zone === 'extranet') env.EXCHANGE_CLIENT_SECRET = '${EXCHANGE_CLIENT_SECRET}';
   } else if (u.auth) {
     // Verification keys from the realm's JWKS: a key rotation reaches every service without a restart.
     env.AUTH_JWKS_URL = `${hosts.url(identity)}/.well-known/jwks.json`;
@@ -114,7 +115,7 @@ export function unitEnv(u: Unit, hosts: ZoneHosts, secretsDir: string): Record<s
   // Links citizens receive (the certificate's QR code, SMS, e-mail) lead to the public portal's address (the internet zone's).
   if (u.service === 'certificate' || u.service === 'declaration') env.PORTAL_PUBLIC_URL = '${PORTAL_PUBLIC_URL}';
   if (u.service === 'exchange') {
-    Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token' });
+    Object.assign(env, { CERTIFICATE_URL: hosts.url('certificate'), APPROVAL_URL: hosts.url('approval'), CATALOG_URL: hosts.url('catalog'), TOKEN_URL: '/auth/v1/oauth/token', SERVICE_TOKEN_URL: `${hosts.url('identity-staff')}/v1/oauth/token`, SERVICE_CLIENT_SECRET: '${EXCHANGE_CLIENT_SECRET}' });
   }
   // The process's own store user (deploy/minio.ts), limited to its prefixes; never the root user.
   if (u.objectStore) Object.assign(env, { S3_ENDPOINT: hosts.s3, S3_ACCESS_KEY: u.name, S3_SECRET_KEY: `\${${s3SecretVar(u.name)}}`, S3_BUCKET: BUCKET });

@@ -48,6 +48,8 @@ export function createZoneSecrets(zone: ZoneName, laneKeys: Record<string, strin
   };
   // The public portal's address as citizens reach it (certificates' QR codes, SMS and e-mail links point there; edit to the real one).
   env.PORTAL_PUBLIC_URL = 'https://zwfw.example.gov.cn';
+  // The data-exchange service's own client secret at identity-staff (its calls to approval, certificate and catalog).
+  if (zone === 'extranet') env.EXCHANGE_CLIENT_SECRET = randomBytes(24).toString('hex');
   // Where each sender half sends its datagrams: the diode's input address (edit to the real one).
   for (const h of zoneRelayHalves(zone)) if (h.relay!.role === 'sender') env[udpTargetVar(h.relay!.lane)] = `192.0.2.10:${RELAY_UDP_PORT}`;
   // Each lane's MAC keys, for the half of it in this zone (the same value as in the other zone).
