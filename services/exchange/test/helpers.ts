@@ -107,10 +107,8 @@ export async function startExchange(opts: { with?: Downstream['name'][]; env?: R
 /** Issues a certificate in the certificate service as its consumer would; returns its id. */
 export async function issueCertificate(h: Harness, holderId: string): Promise<string> {
   const prisma = h.downstream.certificate!.svc!.ctx.prisma;
-  // The issuing department as the catalog would have published it, where the certificate service
-  // keeps issuers as data (receiveIssuer); without it issue() refuses with issuer_unknown.
-  const issuers = certificateService(prisma) as unknown as { receiveIssuer?: (tx: never, p: Record<string, unknown>) => Promise<unknown> };
-  if (issuers.receiveIssuer) await prisma.$transaction((tx: never) => issuers.receiveIssuer!(tx, { department: 'gy-wjw', name: '涡阳县卫生健康委员会', creditCode: '11341621MB1234567X', keyPolicy: 'on_first_use', version: 1, publishedAt: new Date().toISOString() }));
+  // The issuing department as the catalog would have published it; without it issue() refuses with issuer_unknown.
+  await prisma.$transaction((tx: never) => certificateService(prisma).receiveIssuer(tx, { department: 'gy-wjw', name: '涡阳县卫生健康委员会', creditCode: '11341621MB1234567X', keyPolicy: 'on_first_use', version: 1, publishedAt: new Date().toISOString() }));
   const result = await prisma.$transaction((tx: never) => certificateService(prisma).issue(tx, {
     caseId: randomUUID(), caseNumber: `GY-WJW-20261126-${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`, applicationId: randomUUID(),
     certificateType: 'birth-service-certificate', department: 'gy-wjw', holder: { accountId: holderId, name: '周梦婕' }, data: { 女方姓名: '周梦婕', 孩次: 1 },
