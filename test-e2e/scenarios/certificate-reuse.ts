@@ -113,6 +113,15 @@ describe('scenario: certificate-reuse', () => {
       const code = 'E2E-WJW-CLINIC-001';
       // An item of 卫健委 issuing a 医疗机构执业许可证 (a legal person's certificate).
       const catalogAdmin = await catalogAdminToken();
+      // The type is 珠海卫健局's in the demo catalog; issuers are catalog data, so the catalog admin
+      // lets 涡阳卫健委 issue it too (without this its certificate would be refused: issuer_not_allowed).
+      const type = await call('GET', `${platform.url('catalog')}/v1/certificate-types/medical-institution-license`, { token: catalogAdmin });
+      expect(type.status).toBe(200);
+      const { version: _tv, updatedAt: _tu, code: _tc, ...typeInput } = type.body;
+      const widened = await call('PUT', `${platform.url('catalog')}/v1/certificate-types/medical-institution-license`, {
+        token: catalogAdmin, json: { ...typeInput, issuers: [...new Set([...(type.body.issuers as string[]), 'gy-wjw'])] },
+      });
+      expect(widened.status).toBe(200);
       const { version: _v, ...base } = BIRTH_REGISTRATION;
       const draft = await call('POST', `${platform.url('catalog')}/v1/items`, {
         token: catalogAdmin,

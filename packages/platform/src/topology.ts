@@ -82,7 +82,8 @@ export const STORE_ACCESS: Record<string, StoreAccess> = {
   // The outbound lane's receiver, udp half or bridge: stat then put of what the lane carries.
   'relay-outbound': { write: ['certificates/', 'openness/'] },
   catalog: { write: ['openness/'] },
-  approval: { read: ['materials/'] },
+  // Materials, and certificates reused as materials (免提交: certificate-reuse.ts points at certificates/<id>.pdf).
+  approval: { read: ['materials/', 'certificates/'] },
   certificate: { write: ['certificates/'] },
   'relay-outbound-sender': { read: ['certificates/', 'openness/'] },
   'relay-inbound': { write: ['materials/'] },

@@ -27,6 +27,8 @@ export interface Harness {
   send(...messages: MessageOf<MessageType>[]): Promise<void>;
   /** Publishes an item version and waits until supervision knows it. */
   publishItem(m: MessageOf<'catalog.item.published'>): Promise<void>;
+  /** Resolves once every consumer of supervision has nothing pending (what earlier tests of the file published is handled). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,9 +74,21 @@ export async function startSupervision(opts: { clock?: () => Date; env?: Record<
       await (await as('catalog')).pub.publish(m);
       await waitFor(async () => (await svc.ctx.prisma.item.findUnique({ where: { code: m.payload.code } }))?.version === m.payload.version, 60_000);
     },
+    settled: async () => {
+      await waitFor(async () => {
+        for (const [stream, durable] of CONSUMERS) {
+          const c = (await svc.ctx.nc.request(`$JS.API.CONSUMER.INFO.${stream}.${durable}`, '{}', { timeout: 5000 })).json<{ num_pending: number; num_ack_pending: number }>();
+          if (c.num_pending !== 0 || c.num_ack_pending !== 0) return false;
+        }
+        return true;
+      }, { what: "supervision's consumers to have nothing pending" });
+    },
     close: async () => { for (const { nc } of conns.values()) await nc.close(); await svc.stop(); await env.cleanup(); await nats?.stop(); },
   };
 }
+
+/** Supervision's durable consumers (app.ts, complaints.ts), as [stream, durable]. */
+const CONSUMERS = [['X', 'supervision'], ['IN', 'supervision'], ['QUARANTINE', 'supervision'], ['OUT', 'supervision-items'], ['IN', 'supervision-complaints']] as const;
 
 export interface TransitionOpts { caseId?: string; applicationId?: string; id?: string; itemCode?: string; department?: string; actor?: string; from?: CaseTransitioned['payload']['from']; reason?: string; step?: string }
 export function caseTransitioned(caseNumber: string, action: string, to: CaseTransitioned['payload']['to'], occurredAt: Date, opts: TransitionOpts = {}) {
