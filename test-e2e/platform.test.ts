@@ -10,6 +10,7 @@
  * come last. Scenarios that kill processes or servers (faults.test.ts) keep platforms of their own.
  */
 import { sharedPlatform, stopSharedPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
+import './scenarios/bundles.js';
 import './scenarios/golden-path.js';
 import './scenarios/certificate-lifecycle.js';
 import './scenarios/certificate-reuse.js';

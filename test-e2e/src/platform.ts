@@ -2,8 +2,8 @@
  * Whole platforms for end-to-end tests: real processes, throwaway databases on the machine's
  * Postgres, a temporary data directory. `HALL_KEEP_DATA=1` keeps databases and logs of a failed run.
  *
- * Processes start from production bundles (deploy/build.ts, about 4 s for all of them, once per
- * test file) rather than through tsx: a bundle loads in 0.3 s of CPU where tsx needs 1.5–2 s, and a
+ * Processes start from production bundles (deploy/build.ts, built once per test run by
+ * `serviceBundles()` of @hall/testkit) rather than through tsx: a bundle loads in 0.3 s of CPU where tsx needs 1.5–2 s, and a
  * platform is twelve processes. `HALL_E2E_FROM_SOURCE=1` starts them from the TypeScript sources.
  *
  * `sharedPlatform()` is the one platform that the scenarios of test-e2e/platform.test.ts share
@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { startPlatform, REPO_ROOT, type Platform } from '@hall/platform';
+import { startPlatform, type Platform } from '@hall/platform';
+import { serviceBundles } from '@hall/testkit';
 
 /**
  * Teardown of a whole platform: every process drains (SIGKILL after 10 s), then NATS, S3 and 16
@@ -24,45 +24,23 @@ export const PLATFORM_STOP_TIMEOUT_MS = 180_000;
 
 export interface TestPlatform { platform: Platform; dataDir: string; stop(): Promise<void> }
 
-/** Builds every service's bundle into a new temporary folder; resolves to that folder. */
-async function buildBundles(): Promise<string> {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-e2e-bundles-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'deploy/build.ts'), '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) {
-    fs.rmSync(out, { recursive: true, force: true });
-    throw new Error(`deploy/build.ts exited with ${code}:\n${output.slice(-4000)}`);
-  }
-  return out;
-}
-
 export async function startTestPlatform(name: string, logLevel = 'info'): Promise<TestPlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `hall-${name}-`));
-  const bundles = process.env.HALL_E2E_FROM_SOURCE ? undefined : await buildBundles();
-  let platform: Platform;
-  try {
-    platform = await startPlatform({
-      dataDir,
-      adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-      databasePrefix: `${name.replace(/[^a-z]/g, '')}_${randomUUID().slice(0, 8)}`,
-      seed: true,
-      logLevel,
-      // Two whole platforms may run at once (jest's two workers) on a Postgres with 100 connections.
-      databasePoolMax: 3,
-      ...(bundles ? { entry: (spec) => ['--enable-source-maps', path.join(bundles, spec.service, 'server.mjs')] } : {}),
-    });
-  } catch (err) {
-    if (bundles) fs.rmSync(bundles, { recursive: true, force: true });
-    throw err;
-  }
+  const bundles = await serviceBundles();
+  const platform: Platform = await startPlatform({
+    dataDir,
+    adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databasePrefix: `${name.replace(/[^a-z]/g, '')}_${randomUUID().slice(0, 8)}`,
+    seed: true,
+    logLevel,
+    // Two whole platforms may run at once (jest's two workers) on a Postgres with 100 connections.
+    databasePoolMax: 3,
+    ...(bundles ? { entry: (spec) => ['--enable-source-maps', path.join(bundles, spec.service, 'server.mjs')] } : {}),
+  });
   return {
     platform, dataDir,
     stop: async () => {
       await platform.stop();
-      if (bundles) fs.rmSync(bundles, { recursive: true, force: true });
       if (process.env.HALL_KEEP_DATA) { process.stdout.write(`platform data kept in ${dataDir}\n`); return; }
       await platform.dropDatabases();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,26 +1,19 @@
 /**
  * deploy/build.ts builds the production bundle of every service with no network (inside an empty
  * network namespace where the machine allows one), into a folder outside the repository so that
- * nothing can be resolved from the workspace's node_modules; then the whole platform runs from
- * those bundles (`node <bundle>/server.mjs`, no tsx) against local infrastructure: every process
- * answers /ready 200 (each has migrated its database, connected to its zone's NATS and object
- * store), a Prisma model query answers, and the bundled migration runner migrates and
- * drift-checks a fresh database on its own.
+ * nothing can be resolved from the workspace's node_modules, and the bundled migration runner
+ * migrates and drift-checks a fresh database on its own. That the whole platform runs from bundles
+ * (every process /ready, a Prisma query, the deployments setting every variable the launcher sets)
+ * is checked on the shared e2e platform, which starts from them: test-e2e/scenarios/bundles.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { createTestDatabase, pgAdminUrl } from '@hall/testkit';
-import { startPlatform, PROCESSES, REPO_ROOT, type Platform } from '../src/index.js';
-import { unitEnv, zoneRelayHalves, zoneServices } from '../../../deploy/model.js';
+import { createTestDatabase } from '@hall/testkit';
+import { PROCESSES, REPO_ROOT } from '../src/index.js';
 
-/** Settings of the local demo only. */
-const LOCAL_ONLY = new Set(['SEED_DEMO', 'NOTIFY_MAILBOX_DIR']);
 let outDir: string;
-let dataDir: string;
-let platform: Platform | undefined;
 
 /** `unshare -n` runs the build in a network namespace with only a downed loopback: any download fails. */
 function offline(cmd: string[]): string[] {
@@ -30,15 +23,11 @@ function offline(cmd: string[]): string[] {
 
 beforeAll(() => {
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-bundles-'));
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-bundle-platform-'));
 });
 
-afterAll(async () => {
-  await platform?.stop();
-  await platform?.dropDatabases();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+afterAll(() => {
   fs.rmSync(outDir, { recursive: true, force: true });
-}, 60_000);
+});
 
 describe('production bundles (deploy/build.ts)', () => {
   it('builds a bundle of every service and the tools without network access', () => {
@@ -73,34 +62,4 @@ describe('production bundles (deploy/build.ts)', () => {
       await db.drop();
     }
   }, 60_000);
-
-  it('starts every process of both zones from its bundle; each answers /ready 200', async () => {
-    platform = await startPlatform({
-      dataDir,
-      adminDatabaseUrl: pgAdminUrl(),
-      databasePrefix: `bundle_${randomUUID().slice(0, 8)}`,
-      seed: false,
-      logLevel: 'warn',
-      entry: (spec) => ['--enable-source-maps', path.join(outDir, spec.service, 'server.mjs')],
-    });
-    for (const spec of PROCESSES) {
-      const res = await fetch(`${platform.url(spec.name)}/ready`);
-      expect({ process: spec.name, status: res.status }).toEqual({ process: spec.name, status: 200 });
-      // Started from the bundle, not from the TypeScript sources.
-      expect(platform.processes[spec.name]!.child!.spawnargs.join(' ')).toContain(path.join(outDir, spec.service, 'server.mjs'));
-    }
-    // Every variable the launcher gives a process is also set by the deployment files (deploy/model.ts).
-    for (const spec of PROCESSES) {
-      const unit = [...zoneServices(spec.zone), ...zoneRelayHalves(spec.zone)].find((u) => u.name === spec.name);
-      expect({ process: spec.name, inDeploy: !!unit }).toEqual({ process: spec.name, inDeploy: true });
-      const deployed = new Set(Object.keys(unitEnv(unit!, { postgres: 'p', nats: 'nats://n', s3: 'http://s', url: (n) => `http://${n}` }, '/k')));
-      const missing = Object.keys(platform.processes[spec.name]!.env).filter((k) => !LOCAL_ONLY.has(k) && !deployed.has(k));
-      expect({ process: spec.name, missing }).toEqual({ process: spec.name, missing: [] });
-    }
-    // A real Prisma model query through the bundled client and its WebAssembly query compiler.
-    const res = await fetch(`${platform.url('declaration')}/v1/items`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { items?: unknown[] } | unknown[];
-    expect(Array.isArray(body) ? body : body.items).toEqual(expect.any(Array));
-  }, 180_000);
 });

@@ -22,6 +22,7 @@ import { connectNats, provisionStreams, type Zone } from '@hall/messaging';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsZone, type NatsZoneServer } from './nats.js';
 import { createBucketAs, startS3, writeCredential, type S3Server } from './s3.js';
+import { runBundlesDir } from './bundles.js';
 
 const ZONES: Zone[] = ['internet', 'extranet'];
 
@@ -37,6 +38,8 @@ export async function startSharedInfra(opts: { slots: number; file: string }): P
   const stop = async () => {
     await Promise.all([...started.nats.map((n) => n.stop()), ...started.s3.map((s) => s.stop())]);
     for (const f of [opts.file, ...logFiles]) fs.rmSync(f, { force: true });
+    // The run's service bundles, if a test file built them (bundles.ts).
+    fs.rmSync(runBundlesDir(opts.file), { recursive: true, force: true });
   };
   try {
     const description: SharedInfraDescription = { pid: process.pid, slots: {} };

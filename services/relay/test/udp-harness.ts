@@ -1,11 +1,13 @@
 /**
- * Both zones with both `udp` lanes, each half a real child process (`node --import tsx
- * src/server.ts`) with only its own zone's environment, exactly as the platform launches them:
+ * Both zones with both `udp` lanes, each half a real child process (the relay's production bundle,
+ * or `node --import tsx src/server.ts` without one) with only its own zone's environment, exactly
+ * as the platform launches them:
  * a NATS server, an S3 endpoint per zone, a database per half, and a lossy proxy on loopback in
  * front of each receiver. Halves can be SIGKILLed and started again on the same ports.
  *
- * Cost: every start of a half is a fresh `node --import tsx` process, 2–3 s of CPU before it is
- * ready (module loading and the Prisma client; most of a file's set-up time on a 2-core machine).
+ * Cost: every start of a half is a fresh process. From the run's bundle (serviceBundles of
+ * @hall/testkit, built once per test run) it is ready in well under a second of CPU; through tsx it
+ * was 2–3 s (module loading and the Prisma client), most of a file's set-up time on 2 cores.
  * Everything else is prepared in parallel, and the lane's timers are shortened for loopback
  * (TEST_TIMINGS).
  */
@@ -17,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@hall/logging';
 import { connectNats, type NatsConnection } from '@hall/messaging';
 import { createObjectStore, type ObjectStore } from '@hall/storage';
-import { budget, createTestDatabase, freePort, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
+import { budget, createTestDatabase, freePort, serviceBundles, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
 import { trackChild, waitForExit } from '@hall/testkit/processes';
 import { createPrisma, type Db } from '../src/db.js';
 import { LANES, type LaneName } from '../src/lanes.js';
@@ -82,6 +84,9 @@ export const TEST_TIMINGS = {
 };
 
 export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLanes> {
+  // The relay's production bundle when the run has one (serviceBundles: built once per test run),
+  // else its TypeScript entry through tsx. First, so that a failed build leaves nothing started.
+  const bundles = await serviceBundles();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hall-udp-lanes-'));
   const zones = {} as Record<Zone, ZoneInfra>;
   const open: NatsConnection[] = [];
@@ -134,10 +139,11 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     halves[name] = { name, zone, env, url: `http://127.0.0.1:${env.PORT}`, child: null, logFile: path.join(dir, `${name}.log`), db: createPrisma(db.url, 2) };
   }
 
-  /** One `node --import tsx src/server.ts` with only PATH and the half's own variables: nothing of the other zone reaches it. */
+  const entry = bundles ? ['--enable-source-maps', path.join(bundles, 'relay', 'server.mjs')] : ['--import', 'tsx', SERVER];
+  /** One relay process with only PATH and the half's own variables: nothing of the other zone reaches it. */
   const spawnHalf = (env: Record<string, string>, logFile: string) => {
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, entry, { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', out, out] });
     fs.closeSync(out);
     // Killed even if the test run dies before its teardown (a timed-out run must not leave halves eating CPU).
     trackChild(child);
