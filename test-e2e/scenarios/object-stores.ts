@@ -84,7 +84,7 @@ describe('scenario: object stores', () => {
     await root.removeObject(BUCKET, other);
   });
 
-  it('lets approval read materials but not write them; refuses a wrong signature', async () => {
+  it('lets approval read materials (and certificates reused as materials) but not write them; refuses a wrong signature', async () => {
     const x = platform.s3.extranet;
     const root = client(x.endpoint, x);
     const key = `materials/probe-${randomUUID()}`;
@@ -93,7 +93,8 @@ describe('scenario: object stores', () => {
     const a = client(approval.endpoint, approval);
     expect(await read(a, key)).toBe('结婚证');
     await expect(a.putObject(BUCKET, key, Buffer.from('changed'))).rejects.toMatchObject({ code: 'AccessDenied' });
-    await expect(a.getObject(BUCKET, `certificates/${randomUUID()}.pdf`)).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(a.putObject(BUCKET, `certificates/${randomUUID()}.pdf`, Buffer.from('%PDF-'))).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(a.getObject(BUCKET, `openness/${randomUUID()}.pdf`)).rejects.toMatchObject({ code: 'AccessDenied' });
     const forged = client(approval.endpoint, { accessKey: approval.accessKey, secretKey: `${approval.secretKey}x` });
     await expect(forged.getObject(BUCKET, key)).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
     expect(await read(root, key)).toBe('结婚证');
