@@ -44,7 +44,11 @@ describe('notifications through a provider gateway', () => {
     expect(ok.body.body).toContain(r.json().receiptNo);
     // The link leads to the portal's public address (PORTAL_PUBLIC_URL), never a service's own port.
     expect(ok.body.body).toContain(`详情：https://zwfw.example.gov.cn/#/app/${r.json().applicationId}`);
-    const [row] = await h.svc.ctx.prisma.$queryRawUnsafe<{ attempts: number; sent_at: Date | null }[]>('SELECT attempts, sent_at FROM notification WHERE id = $1::uuid', ok.body.id);
+    // The gateway has answered 200; the dispatcher records the delivery right after that answer.
+    const row = await waitFor(async () => {
+      const [n] = await h.svc.ctx.prisma.$queryRawUnsafe<{ attempts: number; sent_at: Date | null }[]>('SELECT attempts, sent_at FROM notification WHERE id = $1::uuid', ok.body.id);
+      return n?.sent_at ? n : undefined;
+    }, { what: 'the notification recorded as sent after the gateway accepted it' });
     expect(row).toMatchObject({ attempts: 2, sent_at: expect.any(Date) });
     // The demo page is not written when a real provider is configured.
     expect(await h.svc.ctx.prisma.portalMessage.count()).toBe(0);
