@@ -124,7 +124,17 @@ function saveSecrets(dataDir: string, s: Secrets) {
   fs.writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify(s, null, 2), { mode: 0o600 });
 }
 
-async function waitReady(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = 90_000): Promise<void> {
+/**
+ * How long a process may take to answer /ready: 180 s, or HALL_READY_TIMEOUT_MS. Sixteen processes
+ * start at once through tsx on two cores, and the staff realm hashes every demo password on its first
+ * start; at load 20 identity-staff needed more than the 90 s this once was.
+ */
+function readyTimeoutMs(): number {
+  const v = Number(process.env.HALL_READY_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 180_000;
+}
+
+async function waitReady(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = readyTimeoutMs()): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new StartupError(name, `退出 exited with ${child.exitCode} before it was ready: ${lastLogMessage(logFile)}`, logFile);

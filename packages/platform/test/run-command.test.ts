@@ -112,7 +112,8 @@ describe('bash scripts/run.sh from a clone in a private folder', () => {
   }, 120_000);
 
   it('gets ready with a Postgres cluster per zone and a role per service, isolated from the other zone', async () => {
-    run = start('bash', ['scripts/run.sh'], repo, {});
+    // The launcher's wait for each process, stretched by the machine's load like every wait here.
+    run = start('bash', ['scripts/run.sh'], repo, { HALL_READY_TIMEOUT_MS: String(budget(180_000)) });
     await waitFor(async () => run!.output().includes(READY_LINE) || run!.child.exitCode !== null, { timeoutMs: 480_000, what: 'the run command to be ready or to exit' });
     if (!run.output().includes(READY_LINE)) {
       // Refused on purpose (as root where the postgres user cannot be arranged): one clear sentence.
