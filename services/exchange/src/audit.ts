@@ -20,11 +20,15 @@ export function auditRepository(db: Db) {
     ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) } } : {}),
   });
   return {
-    record: (c: CallRecord) => db.apiCall.create({ data: c }),
+    // A refused call is audited too, with what it sent: Postgres text cannot hold U+0000 (the http
+    // layer refuses such requests with 400 nul_character), so it is kept as U+FFFD, not lost.
+    record: (c: CallRecord) => db.apiCall.create({ data: { ...c, purpose: c.purpose === null ? null : pgText(c.purpose), endpoint: pgText(c.endpoint), requestId: c.requestId === null ? null : pgText(c.requestId) } }),
     list: (f: CallFilter, skip: number, take: number) =>
       db.$transaction([db.apiCall.findMany({ where: where(f), orderBy: { id: 'desc' }, skip, take }), db.apiCall.count({ where: where(f) })]),
   };
 }
+
+const pgText = (v: string) => v.replaceAll('\u0000', '\ufffd');
 
 const results = new WeakMap<FastifyRequest, string[]>();
 
