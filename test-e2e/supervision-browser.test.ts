@@ -15,11 +15,17 @@ import { startSupervision, caseFlow, itemPublished, applicationSubmitted, evalua
 
 let h: Harness;
 let browser: Browser;
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
-const daysAgo = (days: number, hour = 2) => { const d = new Date(Date.now() - days * 86_400_000); d.setUTCHours(hour, 0, 0, 0); return d; };
+// The service's clock starts at noon (China time) of today and runs on from there, so "today" holds
+// every case this file files a few hours back, whenever the run happens (a run at 00:20 China time
+// once saw a case completed 55 minutes earlier counted as yesterday's).
+const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+const offset = new Date(`${today}T12:00:00+08:00`).getTime() - Date.now();
+const clock = () => new Date(Date.now() + offset);
+const ago = (minutes: number) => new Date(clock().getTime() - minutes * 60_000);
+const daysAgo = (days: number, hour = 2) => { const d = new Date(clock().getTime() - days * 86_400_000); d.setUTCHours(hour, 0, 0, 0); return d; };
 
 beforeAll(async () => {
-  h = await startSupervision();
+  h = await startSupervision({ clock });
   const WJW = { department: 'gy-wjw', departmentName: '涡阳县卫健委', hall: '涡阳县政务服务中心' };
   const SCJ = { department: 'gy-scj', departmentName: '涡阳县市场监管局', hall: '涡阳县政务服务中心' };
   await h.publishItem(itemPublished('BR-BIRTH', { ...WJW, promisedDays: 5, publishedAt: daysAgo(120) }));
@@ -45,7 +51,7 @@ beforeAll(async () => {
   await file('BR-SHOP', 'gy-scj', true, [['receive', 'received', ago(90)], ['accept', 'accepted', ago(80)], ['request_supplement', 'supplement_requested', ago(70), { reason: '缺少章程' }]]);
   await file('BR-BIRTH', 'gy-wjw', true, [['receive', 'received', ago(120)], ['accept', 'accepted', ago(110)], ['approve', 'approved', ago(60), { reason: '符合条件' }], ['complete', 'completed', ago(55)]]);
   await file('BR-SHOP', 'gy-scj', false, [['receive', 'received', ago(100)], ['reject', 'rejected', ago(50), { reason: '经营范围不属于本局登记' }]]);
-  await scanDeadlines(h.svc.ctx.prisma, new Date());
+  await scanDeadlines(h.svc.ctx.prisma, clock());
   browser = await launchChromium();
 }, 180_000);
 
