@@ -130,8 +130,12 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
     const { prisma: db, config } = ctx;
     const dataKey = createDataKey(parseDataKey(config.IDENTITY_DATA_KEY));
     const accounts = accountRepository(db);
+    // Only accounts not there yet cost a scrypt hash: a restart (or a second instance) of the staff
+    // realm found its 81 demo accounts and hashed them all again, seconds of CPU for nothing.
     // Hashes in parallel (scrypt runs on the thread pool), then inserts in a fixed order.
-    const demo = await Promise.all(demoAccounts(config.REALM).map(async ({ password, idNumber, ...rest }) => {
+    const wanted = demoAccounts(config.REALM);
+    const present = new Set((await db.account.findMany({ where: { realm: config.REALM, username: { in: wanted.map((a) => a.username) } }, select: { username: true } })).map((a) => a.username));
+    const demo = await Promise.all(wanted.filter((a) => !present.has(a.username)).map(async ({ password, idNumber, ...rest }) => {
       const id = idNumber ? normalizeIdNumber(idNumber) : undefined;
       const regionLevel = rest.region ? regionLevelOf(rest.region) : undefined;
       return {

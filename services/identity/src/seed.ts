@@ -17,7 +17,7 @@ export const REGION = { bozhou: '341600', guoyang: '341621', chengguan: '3416211
 /**
  * The positions a department's workflows use, held by two accounts: the window (窗口: 受理 and
  * 办结送达) and the approver (审查 and 审批, and 评审 where a committee reviews). Two rather than
- * one per position: every account costs a scrypt hash on every start of the staff realm.
+ * one per position: every account costs a scrypt hash on the staff realm's first start.
  */
 export const DEMO_STAFF_ROLES = [
   { suffix: 'window', label: '窗口', positions: ['acceptance', 'delivery'] },
