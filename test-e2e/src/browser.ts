@@ -7,16 +7,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { budget } from '@hall/testkit';
 
 export const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/**
+ * Launches Chromium. Every context it opens waits for selectors, navigations and actions with
+ * playwright's usual 30 s scaled by the machine's load (`budget`), like every other wait here.
+ */
 export async function launchChromium(): Promise<Browser> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.setDefaultTimeout(budget(30_000));
+    context.setDefaultNavigationTimeout(budget(30_000));
+    return context;
+  };
+  return browser;
 }
 
 /** A full-page screenshot as test-e2e/artifacts/<name>.png. */
@@ -34,11 +47,14 @@ export async function signIn(page: Page, username: string, displayName: string):
 
 /**
  * Reloads until `selector` shows `text` (results come back through the lanes asynchronously);
- * on timeout saves a screenshot as `<shotPrefix><selector letters>.png` and throws.
+ * on timeout saves a screenshot as `<shotPrefix><selector letters>.png` and throws. The time
+ * budget is scaled by the machine's load like every wait (`budget`). Reloads back off from 300 ms
+ * to 2 s: each reload parses and renders the whole single-page app again, and reloading twice a
+ * second took CPU from the very services whose result the page waits for.
  */
 export async function reloadUntil(page: Page, selector: string, text: string | RegExp, opts: { timeoutMs: number; shotPrefix: string }): Promise<string> {
-  const deadline = Date.now() + opts.timeoutMs;
-  for (;;) {
+  const deadline = Date.now() + budget(opts.timeoutMs);
+  for (let pause = 300; ; pause = Math.min(2000, Math.round(pause * 1.5))) {
     const el = await page.$(selector);
     const t = el ? await el.textContent() : null;
     if (t && (typeof text === 'string' ? t.includes(text) : text.test(t))) return t;
@@ -46,7 +62,7 @@ export async function reloadUntil(page: Page, selector: string, text: string | R
       await screenshot(page, `${opts.shotPrefix}${selector.replace(/[^a-z]/gi, '')}`);
       throw new Error(`timed out waiting for ${selector} to show ${text}, last: ${t}`);
     }
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(pause);
     await page.reload();
     await page.waitForLoadState('domcontentloaded');
   }
