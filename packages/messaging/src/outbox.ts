@@ -5,6 +5,16 @@
  * re-publish with the same `Nats-Msg-Id`, which the stream drops within its dedupe window, and
  * which consumers' inboxes drop after it. Sent rows are kept (sent_at set) so that a message lost
  * downstream can be re-sent on a reconciliation request.
+ *
+ * Waking the publisher (invariant): nothing committed is ever lost, and no committed row waits
+ * long. Every committed interactive transaction of a service's database client wakes its publisher
+ * (`wakeOnCommit`, applied by @hall/service to `ctx.prisma`, so consumers' handlers are covered
+ * too), and code may still call `notify()` itself; a woken publisher sends at once. The poll
+ * remains the safety net for rows it was not told about (another process, a client not wrapped):
+ * it starts at `pollMs` after any activity and doubles while nothing is due, up to `maxPollMs`.
+ * So a row committed through a wrapped client is sent as soon as the publisher's current flush is
+ * done; any other committed row within `maxPollMs` (default 1 s); a row waiting for its retry
+ * backoff at its `next_attempt_at` (the idle probe returns when the earliest one is due).
  */
 import { fileURLToPath } from 'node:url';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
@@ -39,8 +49,10 @@ export interface OutboxPublisherOptions {
   db: TxRunner;
   nc: NatsConnection;
   logger: Logger;
-  /** Poll interval when idle (default 100 ms); `notify()` skips the wait. */
+  /** First poll interval after activity (default 100 ms); `notify()` skips the wait. */
   pollMs?: number;
+  /** The idle poll doubles from `pollMs` up to this while nothing is due (default 1 s). */
+  maxPollMs?: number;
   /** Rows per transaction (default 100). */
   batchSize?: number;
   /** JetStream publish-ack timeout per message (default 5 s). */
@@ -69,6 +81,7 @@ function retryAfterMs(attempts: number): number {
 
 export function createOutboxPublisher(opts: OutboxPublisherOptions): OutboxPublisher {
   const pollMs = opts.pollMs ?? 100;
+  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 1000);
   const batchSize = opts.batchSize ?? 100;
   const log = opts.logger.child({ component: 'outbox' });
   const js: JetStreamClient = jetstream(opts.nc);
@@ -140,20 +153,22 @@ export function createOutboxPublisher(opts: OutboxPublisherOptions): OutboxPubli
   }
 
   /**
-   * One plain query, without a transaction: is any row due? An idle service polls this instead of
-   * opening a locking transaction every `pollMs` (most services are idle most of the time, and
-   * twelve processes polling in transactions cost a measurable share of a small machine).
+   * One plain query, without a transaction: how long until the earliest unsent row is due (0: now;
+   * null: no unsent row). An idle service polls this instead of opening a locking transaction
+   * (most services are idle most of the time, and twelve processes polling in transactions cost a
+   * measurable share of a small machine). The database's clock decides, as in the flush.
    */
-  async function anyDue(): Promise<boolean> {
-    const [r] = await opts.db.$queryRawUnsafe<{ due: boolean }[]>(
-      'SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())) AS due',
+  async function dueInMs(): Promise<number | null> {
+    const [r] = await opts.db.$queryRawUnsafe<{ wait_ms: number | null }[]>(
+      `SELECT min(CASE WHEN next_attempt_at IS NULL OR next_attempt_at <= now() THEN 0
+                       ELSE extract(epoch FROM next_attempt_at - now()) * 1000 END)::float8 AS wait_ms
+         FROM outbox WHERE sent_at IS NULL`,
     );
-    return Boolean(r?.due);
+    return r?.wait_ms == null ? null : Math.max(0, Math.ceil(Number(r.wait_ms)));
   }
 
-  async function flushAll(probe = false): Promise<number> {
+  async function flushAll(): Promise<number> {
     let total = 0;
-    if (probe && !(await anyDue())) return 0;
     for (;;) {
       const { sent, full } = await flushBatch();
       total += sent;
@@ -161,8 +176,16 @@ export function createOutboxPublisher(opts: OutboxPublisherOptions): OutboxPubli
     }
   }
 
-  function flushOnce(probe = false): Promise<number> {
-    const p = tail.catch(() => undefined).then(() => flushAll(probe));
+  /** One round of the loop: probe, flush if due. Returns whether rows were due and when the next one is. */
+  async function round(): Promise<{ found: boolean; nextInMs: number | null }> {
+    const wait = await dueInMs();
+    if (wait !== 0) return { found: false, nextInMs: wait };
+    await flushAll();
+    return { found: true, nextInMs: null };
+  }
+
+  function serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const p = tail.catch(() => undefined).then(fn);
     tail = p;
     return p;
   }
@@ -190,21 +213,24 @@ export function createOutboxPublisher(opts: OutboxPublisherOptions): OutboxPubli
       if (running) return;
       running = true;
       let failures = 0;
-      // Not every enqueue is followed by notify() (consumers' handlers rely on the poll), so the
-      // interval stays short; what an idle poll costs is made small instead (anyDue).
-      let notified = true;
+      let idleMs = pollMs;
       loop = (async () => {
         while (running) {
+          let waitMs: number;
           try {
-            // After a timeout, a cheap check first; after notify() the work is known to be there.
-            await flushOnce(!notified);
+            const { found, nextInMs } = await serialized(round);
             failures = 0;
+            // Activity: poll soon again (rows failed in this flush are re-probed for their backoff);
+            // nothing due: the safety-net poll backs off. A row waiting for its retry is woken for.
+            idleMs = found ? pollMs : Math.min(maxPollMs, idleMs * 2);
+            waitMs = nextInMs === null ? idleMs : Math.min(idleMs, nextInMs);
           } catch (err) {
             failures++;
             log.error({ err, failures }, 'outbox flush failed');
+            waitMs = Math.min(10_000, pollMs * 2 ** failures);
           }
           if (!running) break;
-          notified = await waitForWork(failures > 0 ? Math.min(10_000, pollMs * 2 ** failures) : pollMs);
+          if (await waitForWork(waitMs)) idleMs = pollMs;
         }
       })();
     },
@@ -214,10 +240,41 @@ export function createOutboxPublisher(opts: OutboxPublisherOptions): OutboxPubli
       await loop;
       await tail.catch(() => undefined);
     },
-    flushOnce: () => flushOnce(),
+    flushOnce: () => serialized(flushAll),
     notify() {
       if (wake) wake();
       else woken = true;
     },
   };
+}
+
+/**
+ * The same database client, except that every interactive `$transaction(fn)` that commits wakes
+ * the outbox publisher (`onCommit`, normally `outbox.notify`), whether or not it enqueued: a woken
+ * publisher costs one probe query when nothing is due. Batch transactions (`$transaction([...])`)
+ * cannot run `enqueue` and pass through. Give the publisher itself the unwrapped client: its own
+ * flush transactions must not wake it.
+ */
+export function wakeOnCommit<T extends object>(db: T, onCommit: () => void): T {
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === '$transaction') {
+        const tx = (target as unknown as TxRunner).$transaction.bind(target);
+        return (arg: unknown, txOpts?: unknown) => {
+          if (typeof arg !== 'function') return tx(arg as never, txOpts);
+          return tx(arg as (t: SqlExecutor) => Promise<unknown>, txOpts).then((result) => {
+            onCommit();
+            return result;
+          });
+        };
+      }
+      // Methods run against the real client (a Prisma client may keep private state a proxy cannot reach).
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(prop);
+      if (!fn) bound.set(prop, (fn = (value as (...a: unknown[]) => unknown).bind(target)));
+      return fn;
+    },
+  });
 }

@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ContractError } from '@hall/contracts';
 import { createTestDatabase, startNatsZone, type NatsZoneServer, type TestDatabase } from '@hall/testkit';
-import { consume, createOutboxPublisher, enqueue, handleOnce, pgTxRunner, type SqlExecutor, type TxRunner } from '../src/index.js';
+import { consume, createOutboxPublisher, enqueue, handleOnce, pgTxRunner, wakeOnCommit, type SqlExecutor, type TxRunner } from '../src/index.js';
 import { caseTransitioned, logger, migrate, sleep, userConnection, waitFor } from './helpers.js';
 
 interface OutboxRow {
@@ -194,6 +194,43 @@ describe('transactional outbox and inbox', () => {
       await runner.$transaction((tx) => enqueue(tx, msg)); // a consumer's handler does not call notify()
       await waitFor(async () => (await row(msg.id))?.sent_at != null, 3000, 'sent by the poll');
       expect(transactions).toBeGreaterThan(settled);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it('backs its idle poll off while nothing is due, and still finds a row enqueued without notify()', async () => {
+    let probes = 0;
+    const counting: TxRunner<SqlExecutor> = { ...runner, $queryRawUnsafe: (q, ...v) => { probes++; return runner.$queryRawUnsafe(q, ...v); } };
+    const outbox = createOutboxPublisher({ db: counting, nc: approval, logger, pollMs: 20, maxPollMs: 320 });
+    outbox.start();
+    try {
+      await sleep(1500); // 20, 40, 80, 160, 320, 320… ms: about nine probes, not seventy-five
+      expect(probes).toBeLessThan(20);
+      const msg = caseTransitioned(320);
+      await runner.$transaction((tx) => enqueue(tx, msg));
+      await waitFor(async () => (await row(msg.id))?.sent_at != null, 3000, 'sent by the backed-off poll');
+    } finally {
+      await outbox.stop();
+    }
+  });
+
+  it('is woken by every committed transaction of a wakeOnCommit client, not by a rolled-back one', async () => {
+    const outbox = createOutboxPublisher({ db: runner, nc: approval, logger, pollMs: 60_000 });
+    let wakes = 0;
+    const db = wakeOnCommit(runner, () => { wakes++; outbox.notify(); });
+    outbox.start();
+    try {
+      await sleep(100); // the first probe has run; the next poll is a minute away
+      const msg = caseTransitioned(330);
+      const t0 = Date.now();
+      await db.$transaction((tx) => enqueue(tx, msg));
+      expect(wakes).toBe(1);
+      await waitFor(async () => (await row(msg.id))?.sent_at != null, 3000, 'sent after the commit woke the publisher');
+      expect(Date.now() - t0).toBeLessThan(2000);
+      await expect(db.$transaction(async (tx) => { await enqueue(tx, caseTransitioned(331)); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+      expect(wakes).toBe(1);
+      expect(await db.$queryRawUnsafe<unknown[]>('SELECT 1')).toHaveLength(1); // other methods pass through
     } finally {
       await outbox.stop();
     }

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '@hall/logging';
 import { buildHttpApp, registerGracefulShutdown, type HttpApp } from '@hall/http';
 import { authPlugin } from '@hall/auth';
 import { migrate, ensureDatabase, createPrismaClient } from '@hall/db';
-import { connectNats, createPublisher, createOutboxPublisher } from '@hall/messaging';
+import { connectNats, createPublisher, createOutboxPublisher, wakeOnCommit } from '@hall/messaging';
 import { createObjectStore, ensureBucketPatiently, type ObjectStore } from '@hall/storage';
 import type { Zone } from '@hall/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -89,11 +89,14 @@ export async function startService<S extends TObject, P extends Prismaish>(
   await ensureDatabase(config.DATABASE_URL);
   const migrated = await migrate({ databaseUrl: config.DATABASE_URL, migrationsDir: def.migrationsDir, logger });
   logger.info({ applied: migrated.applied }, migrated.applied.length ? 'database migrated' : 'database up to date');
-  const prisma = def.createPrisma(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const rawPrisma = def.createPrisma(config.DATABASE_URL, config.DATABASE_POOL_MAX);
 
   const nc = await connectNats({ servers: config.NATS_URL, user: config.NATS_USER, pass: config.NATS_PASS, name: def.name, logger });
   const publisher = createPublisher(nc);
-  const outbox = createOutboxPublisher({ db: prisma, nc, logger, publishTimeoutMs: config.OUTBOX_PUBLISH_TIMEOUT_MS });
+  const outbox = createOutboxPublisher({ db: rawPrisma, nc, logger, publishTimeoutMs: config.OUTBOX_PUBLISH_TIMEOUT_MS });
+  // Every committed interactive transaction of the service (routes, consumers' handlers, sweeps)
+  // wakes the outbox publisher, so an enqueue is sent at once without waiting for its idle poll.
+  const prisma = wakeOnCommit(rawPrisma, () => outbox.notify());
 
   let store: ObjectStore | undefined;
   if (def.objectStore) {
