@@ -2,11 +2,16 @@
  * `pnpm start`: runs the whole platform on this machine until Ctrl-C. State lives in .data/
  * (kept across restarts). Uses the Postgres server at DATABASE_URL when set, else an embedded
  * cluster per zone. A start-up failure is one line (component, cause, log) and exit status 1.
+ *
+ * The services start from production bundles in `<data>/bundles` (bundles.ts: built while
+ * Postgres starts, again only when the sources changed); `HALL_FROM_SOURCE=1` starts them from
+ * the TypeScript sources through tsx instead.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { startPlatform, REPO_ROOT, PROCESSES, StartupError } from './index.js';
 import { DEMO_ACCOUNTS_HELP } from './demo.js';
+import { ensureServiceBundles } from './bundles.js';
 
 const dataDir = process.env.HALL_DATA_DIR ?? path.join(REPO_ROOT, '.data');
 const started = Date.now();
@@ -45,6 +50,10 @@ process.on('uncaughtException', failed);
 process.on('unhandledRejection', failed);
 
 process.stdout.write(`启动网上办事大厅（两网）… 数据目录 ${dataDir}\n`);
+const bundles = process.env.HALL_FROM_SOURCE === '1' ? undefined
+  : ensureServiceBundles(REPO_ROOT, path.join(dataDir, 'bundles'), () => process.stdout.write(`  构建服务程序包 building the service bundles (${path.join(dataDir, 'bundles')})…\n`));
+// Awaited by the launcher before the services start; a failure before then is reported from there.
+bundles?.catch(() => undefined);
 const platform = platformRef = await startPlatform({
   dataDir,
   adminDatabaseUrl: process.env.DATABASE_URL || undefined,
@@ -52,6 +61,7 @@ const platform = platformRef = await startPlatform({
   databasePrefix: process.env.HALL_DATABASE_PREFIX || undefined,
   seed: true,
   logLevel: process.env.LOG_LEVEL ?? 'info',
+  bundles,
   onProgress: (step, done, total) => process.stdout.write(`  [${String(done).padStart(2)}/${total}] ${step} ✓\n`),
 }).catch(failed);
 

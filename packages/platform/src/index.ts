@@ -41,8 +41,14 @@ export interface PlatformOptions {
   echo?: boolean;
   /** Called as each step completes, for the CLI's progress display. */
   onProgress?: (step: string, done: number, total: number) => void;
-  /** Node arguments that start a process (default: its TypeScript entry through tsx); deploy tests pass production bundles. */
+  /** Node arguments that start a process (default: its TypeScript entry through tsx, or its bundle with `bundles`); deploy tests pass production bundles. */
   entry?: (spec: ProcessSpec) => string[];
+  /**
+   * A folder of production bundles (deploy/build.ts: `<folder>/<service>/server.mjs`) to start the
+   * processes from instead of tsx. A promise lets the build run while the infrastructure starts; the
+   * processes start once it resolves, and its failure is the start-up failure of `bundles`.
+   */
+  bundles?: string | Promise<string>;
   /** Relay lanes as udp sender/receiver halves (default) or as one bridge process per lane. */
   relayTransport?: RelayTransport;
   /**
@@ -288,6 +294,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     }
     progress('keys');
 
+    const bundleDir = opts.bundles === undefined ? undefined
+      : await component('bundles', path.join(dataDir, 'logs', 'launcher.log'), async () => opts.bundles!);
     const processes: Record<string, RunningProcess> = {};
     // Every port is chosen before anything starts, because some processes are told where others
     // listen (exchange calls certificate, approval and catalog).
@@ -363,7 +371,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
     const launch = (p: RunningProcess) => {
       const out = fs.openSync(p.logFile, 'a');
-      const args = opts.entry?.(p.spec) ?? ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')];
+      const args = opts.entry?.(p.spec)
+        ?? (bundleDir ? ['--enable-source-maps', path.join(bundleDir, p.spec.service, 'server.mjs')] : ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')]);
       const child = spawn(process.execPath, args, {
         cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', out, out],
         // Own process group: a terminal's Ctrl-C reaches the launcher only, which stops services
