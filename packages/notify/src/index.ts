@@ -66,7 +66,10 @@ export interface DispatcherOptions {
   db: TxRunner;
   sender: NotificationSender;
   logger: Logger;
+  /** First idle poll after activity (default 200 ms); doubles while nothing is due, up to `maxPollMs`. */
   pollMs?: number;
+  /** Longest idle poll (default 1 s): a row committed without `notify()` waits at most this long. */
+  maxPollMs?: number;
   batchSize?: number;
   maxBackoffMs?: number;
 }
@@ -83,6 +86,7 @@ interface Row { id: string; channel: Channel; recipient: string; subject: string
 
 export function createNotificationDispatcher(opts: DispatcherOptions): NotificationDispatcher {
   const pollMs = opts.pollMs ?? 200;
+  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 1000);
   const batch = opts.batchSize ?? 50;
   const maxBackoff = opts.maxBackoffMs ?? 60_000;
   let running = false;
@@ -121,20 +125,29 @@ export function createNotificationDispatcher(opts: DispatcherOptions): Notificat
     return Boolean(r?.due);
   };
 
+  // notify() during a round is remembered, so the next wait returns at once instead of being lost.
+  let woken = false;
   const run = async () => {
     let probe = false; // the first round, and one after notify(), go straight to the transaction
+    let idleMs = pollMs;
     while (running) {
       let n = 0;
-      try { if (!probe || await anyDue()) n = await flushOnce(); } catch (err) { opts.logger.error({ err: (err as Error).message }, 'notification dispatch failed'); }
-      if (n > 0 || !running) { probe = false; continue; }
-      probe = await new Promise<boolean>((resolve) => { wake = () => resolve(false); timer = setTimeout(() => resolve(true), pollMs); });
+      let due = !probe;
+      try { if (probe) due = await anyDue(); if (due) n = await flushOnce(); } catch (err) { opts.logger.error({ err: (err as Error).message }, 'notification dispatch failed'); }
+      if (n > 0 || !running) { probe = false; idleMs = pollMs; continue; }
+      // Nothing due: the poll backs off, it is only the safety net for rows enqueued without notify().
+      idleMs = due ? pollMs : Math.min(maxPollMs, idleMs * 2);
+      if (woken) { woken = false; probe = false; continue; }
+      probe = await new Promise<boolean>((resolve) => { wake = () => resolve(false); timer = setTimeout(() => resolve(true), idleMs); });
       wake = null;
+      timer = null;
+      if (!probe) { woken = false; idleMs = pollMs; }
     }
   };
 
   return {
     flushOnce,
-    notify: () => { if (timer) clearTimeout(timer); wake?.(); },
+    notify: () => { if (timer) clearTimeout(timer); if (wake) wake(); else woken = true; },
     start() { if (running) return; running = true; loop = run(); },
     async stop() {
       running = false;

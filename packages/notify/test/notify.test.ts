@@ -47,7 +47,7 @@ describe('notification outbox', () => {
       $queryRawUnsafe: <T = unknown>(q: string, ...v: unknown[]) => { polls++; return base.$queryRawUnsafe<T>(q, ...v); },
     };
     const sender = createMemorySender();
-    const d = createNotificationDispatcher({ db: counting, sender, logger, pollMs: 20 });
+    const d = createNotificationDispatcher({ db: counting, sender, logger, pollMs: 20, maxPollMs: 20 }); // no back-off here
     d.start();
     try {
       // The first round (a transaction), then idle polls: the first poll comes after that round.
@@ -60,6 +60,23 @@ describe('notification outbox', () => {
       await waitFor(async () => sender.sent.length > 0, { what: 'the row enqueued without notify() to be sent', everyMs: 10 });
       expect(sender.sent.map((n) => n.body)).toEqual(['found by the poll']);
       expect(transactions).toBeGreaterThan(settled);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('backs its idle poll off while nothing is due, and the backed-off poll still finds a row', async () => {
+    let polls = 0;
+    const base = runner();
+    const counting = { ...base, $queryRawUnsafe: <T = unknown>(q: string, ...v: unknown[]) => { polls++; return base.$queryRawUnsafe<T>(q, ...v); } };
+    const sender = createMemorySender();
+    const d = createNotificationDispatcher({ db: counting, sender, logger, pollMs: 20, maxPollMs: 320 });
+    d.start();
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // 40, 80, 160, 320, 320… ms: a handful of polls, not seventy-five
+      expect(polls).toBeLessThan(20);
+      await base.$transaction(async (tx: SqlExecutor) => { await enqueueNotification(tx, sms('found after the back-off')); });
+      await waitFor(async () => sender.sent.length > 0, { what: 'the row enqueued without notify() to be sent', everyMs: 10 });
     } finally {
       await d.stop();
     }
