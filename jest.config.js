@@ -20,6 +20,10 @@ const base = {
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/(${esmOnly})@|(${esmOnly})/))`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // Bundles built during a run (.tmp/bundles-<run>, .data/bundles) hold package.json copies of the
+  // workspace packages: jest's module map must not see them (a second run beside a first one failed
+  // with "several different files provide @hall/contracts").
+  modulePathIgnorePatterns: ['<rootDir>/\\.tmp/', '<rootDir>/\\.data/'],
   // Stated test and hook timeouts are quiet-machine figures, stretched by the machine's load.
   setupFilesAfterEnv: ['<rootDir>/packages/testkit/src/jest-setup.ts'],
 };

@@ -7,12 +7,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { createAjv, ProblemError, ProblemSchema, Problems, StrictObject, type HttpApp } from '@hall/http';
 import { requireRealm, requireRole } from '@hall/auth';
-import { audit } from '@hall/db';
 import { buildMessage } from '@hall/contracts';
 import { enqueue, type SqlExecutor } from '@hall/messaging';
 import type { ServiceContext } from '@hall/service';
 import { DEMO_CERTIFICATE_TYPES as SHARED_DEMO_TYPES } from '@hall/ecert';
 import type { Db } from './db.js';
+import { saveVersioned, announceAll } from './versioned.js';
 
 const Label = Type.String({ minLength: 1, maxLength: 100 });
 export const CertificateTypeInput = StrictObject({
@@ -68,25 +68,22 @@ export function certificateTypeRepository(db: Db) {
   return {
     get: async (code: string) => { const r = await db.certificateType.findUnique({ where: { code } }); return r ? view(r) : null; },
     list: async () => (await db.certificateType.findMany({ orderBy: { code: 'asc' } })).map(view),
-    /** Saves (a new version) and publishes in one transaction, audited. `onlyIfAbsent`: the seed does not overwrite an admin's edit. */
+    /** Saves (a new version) and publishes in one transaction, audited (versioned.ts). `onlyIfAbsent`: the seed does not overwrite an admin's edit. */
     async save(code: string, d: CertificateTypeInput, actor: string, onlyIfAbsent = false) {
-      return db.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `certificate-type:${code}`);
-        const prev = await tx.certificateType.findUnique({ where: { code } });
-        if (prev && onlyIfAbsent) return null;
-        const data = { typeCode: d.typeCode, name: d.name, validityYears: d.validityYears ?? null, holderKind: d.holderKind, schema: d.schema as object, template: d.template as object, issuers: d.issuers ?? [], version: (prev?.version ?? 0) + 1, updatedBy: actor, updatedAt: new Date() };
-        const row = await tx.certificateType.upsert({ where: { code }, create: { code, ...data }, update: data });
-        await audit(tx, { actor, action: 'certificate-type.saved', target: `certificate-type:${code}`, detail: { version: row.version, typeCode: row.typeCode } });
-        await announce(tx, row);
-        return view(row);
+      const row = await saveVersioned(db, {
+        key: `certificate-type:${code}`, actor, action: 'certificate-type.saved', onlyIfAbsent,
+        find: (tx) => tx.certificateType.findUnique({ where: { code } }),
+        write: (tx, _prev, version) => {
+          const data = { typeCode: d.typeCode, name: d.name, validityYears: d.validityYears ?? null, holderKind: d.holderKind, schema: d.schema as object, template: d.template as object, issuers: d.issuers ?? [], version, updatedBy: actor, updatedAt: new Date() };
+          return tx.certificateType.upsert({ where: { code }, create: { code, ...data }, update: data });
+        },
+        detail: (r) => ({ typeCode: r.typeCode }),
+        announce,
       });
+      return row ? view(row) : null;
     },
-    /** Publishes every definition again at start (streams keep 30 days; a new certificate database still learns them). */
-    async announceAll(): Promise<number> {
-      const rows = await db.certificateType.findMany();
-      if (rows.length) await db.$transaction(async (tx) => { for (const r of rows) await announce(tx, r); });
-      return rows.length;
-    },
+    /** Publishes every definition again at start. */
+    announceAll: async (): Promise<number> => announceAll(db, await db.certificateType.findMany(), announce),
   };
 }
 

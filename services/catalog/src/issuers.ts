@@ -9,11 +9,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ProblemSchema, Problems, StrictObject, type HttpApp } from '@hall/http';
 import { requireRealm, requireRole } from '@hall/auth';
-import { audit } from '@hall/db';
 import { buildMessage } from '@hall/contracts';
 import { enqueue, type SqlExecutor } from '@hall/messaging';
 import type { ServiceContext } from '@hall/service';
 import type { Db } from './db.js';
+import { saveVersioned, announceAll } from './versioned.js';
 
 export const IssuerInput = StrictObject({
   name: Type.String({ minLength: 2, maxLength: 200 }),
@@ -38,25 +38,22 @@ export function issuerRepository(db: Db) {
   return {
     get: async (department: string) => { const r = await db.issuer.findUnique({ where: { department } }); return r ? view(r) : null; },
     list: async () => (await db.issuer.findMany({ orderBy: { department: 'asc' } })).map(view),
-    /** Saves (a new version) and publishes in one transaction, audited. `onlyIfAbsent`: the seed does not overwrite an admin's edit. */
+    /** Saves (a new version) and publishes in one transaction, audited (versioned.ts). `onlyIfAbsent`: the seed does not overwrite an admin's edit. */
     async save(department: string, d: IssuerInput, actor: string, onlyIfAbsent = false) {
-      return db.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `issuer:${department}`);
-        const prev = await tx.issuer.findUnique({ where: { department } });
-        if (prev && onlyIfAbsent) return null;
-        const data = { name: d.name, creditCode: d.creditCode, keyPolicy: d.keyPolicy ?? prev?.keyPolicy ?? 'on_first_use', version: (prev?.version ?? 0) + 1, updatedBy: actor, updatedAt: new Date() };
-        const row = await tx.issuer.upsert({ where: { department }, create: { department, ...data }, update: data });
-        await audit(tx, { actor, action: 'issuer.saved', target: `issuer:${department}`, detail: { version: row.version, creditCode: row.creditCode, keyPolicy: row.keyPolicy } });
-        await announce(tx, row);
-        return view(row);
+      const row = await saveVersioned(db, {
+        key: `issuer:${department}`, actor, action: 'issuer.saved', onlyIfAbsent,
+        find: (tx) => tx.issuer.findUnique({ where: { department } }),
+        write: (tx, prev, version) => {
+          const data = { name: d.name, creditCode: d.creditCode, keyPolicy: d.keyPolicy ?? prev?.keyPolicy ?? 'on_first_use', version, updatedBy: actor, updatedAt: new Date() };
+          return tx.issuer.upsert({ where: { department }, create: { department, ...data }, update: data });
+        },
+        detail: (r) => ({ creditCode: r.creditCode, keyPolicy: r.keyPolicy }),
+        announce,
       });
+      return row ? view(row) : null;
     },
-    /** Publishes every record again at start (streams keep 30 days; a new certificate database still learns them). */
-    async announceAll(): Promise<number> {
-      const rows = await db.issuer.findMany();
-      if (rows.length) await db.$transaction(async (tx) => { for (const r of rows) await announce(tx, r); });
-      return rows.length;
-    },
+    /** Publishes every record again at start. */
+    announceAll: async (): Promise<number> => announceAll(db, await db.issuer.findMany(), announce),
   };
 }
 
