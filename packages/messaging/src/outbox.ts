@@ -13,7 +13,7 @@
  * remains the safety net for rows it was not told about (another process, a client not wrapped):
  * it starts at `pollMs` after any activity and doubles while nothing is due, up to `maxPollMs`.
  * So a row committed through a wrapped client is sent as soon as the publisher's current flush is
- * done; any other committed row within `maxPollMs` (default 1 s); a row waiting for its retry
+ * done; any other committed row within `maxPollMs` (default 2 s); a row waiting for its retry
  * backoff at its `next_attempt_at` (the idle probe returns when the earliest one is due).
  */
 import { fileURLToPath } from 'node:url';
@@ -51,7 +51,7 @@ export interface OutboxPublisherOptions {
   logger: Logger;
   /** First poll interval after activity (default 100 ms); `notify()` skips the wait. */
   pollMs?: number;
-  /** The idle poll doubles from `pollMs` up to this while nothing is due (default 1 s). */
+  /** The idle poll doubles from `pollMs` up to this while nothing is due (default 2 s). */
   maxPollMs?: number;
   /** Rows per transaction (default 100). */
   batchSize?: number;
@@ -81,7 +81,7 @@ function retryAfterMs(attempts: number): number {
 
 export function createOutboxPublisher(opts: OutboxPublisherOptions): OutboxPublisher {
   const pollMs = opts.pollMs ?? 100;
-  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 1000);
+  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 2000);
   const batchSize = opts.batchSize ?? 100;
   const log = opts.logger.child({ component: 'outbox' });
   const js: JetStreamClient = jetstream(opts.nc);

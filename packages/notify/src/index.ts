@@ -68,7 +68,7 @@ export interface DispatcherOptions {
   logger: Logger;
   /** First idle poll after activity (default 200 ms); doubles while nothing is due, up to `maxPollMs`. */
   pollMs?: number;
-  /** Longest idle poll (default 1 s): a row committed without `notify()` waits at most this long. */
+  /** Longest idle poll (default 2 s): a row committed without `notify()` waits at most this long. */
   maxPollMs?: number;
   batchSize?: number;
   maxBackoffMs?: number;
@@ -86,7 +86,7 @@ interface Row { id: string; channel: Channel; recipient: string; subject: string
 
 export function createNotificationDispatcher(opts: DispatcherOptions): NotificationDispatcher {
   const pollMs = opts.pollMs ?? 200;
-  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 1000);
+  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 2000);
   const batch = opts.batchSize ?? 50;
   const maxBackoff = opts.maxBackoffMs ?? 60_000;
   let running = false;
