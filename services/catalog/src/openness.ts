@@ -33,7 +33,7 @@ export const OpennessConfig = {
   S3_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_BUCKET: Type.String({ minLength: 3, default: 'hall-materials' }),
   /** How often due scheduled publications and withdrawals are looked for. */
-  OPENNESS_SCHEDULE_INTERVAL_MS: Type.Integer({ minimum: 50, default: 500 }),
+  OPENNESS_SCHEDULE_INTERVAL_MS: Type.Integer({ minimum: 50, default: 5000 }),
 };
 type OpennessEnv = { S3_ENDPOINT?: string; S3_ACCESS_KEY?: string; S3_SECRET_KEY?: string; S3_BUCKET: string };
 /** Types an attachment may have (the OUTBOUND lane accepts these) and its size limit. */

@@ -52,7 +52,7 @@ export const SupervisionConfig = extendConfig({
   PROVINCE_EXPORT_URL: Type.Optional(Type.String({ minLength: 1 })),
   EXPORT_INTERVAL_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   /** How often unanswered complaints are checked against their deadline. */
-  COMPLAINT_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 1000 }),
+  COMPLAINT_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5000 }),
   NOTIFY_MAILBOX_DIR: Type.Optional(Type.String({ minLength: 1 })),
 });
 
