@@ -154,7 +154,7 @@ async function runHalf(ctx: Parameters<NonNullable<typeof definition.start>>[0])
       const t = hostPort(c.LANE_UDP_TARGET);
       const sender = await startUdpSender({
         lane, nc: ctx.nc, store: ctx.store!, db: ctx.prisma, logger: ctx.logger, metrics, keys: handles.keys!,
-        opts: { ...framing, targetHost: t.host, targetPort: t.port, repeat: c.LANE_UDP_REPEAT, rateBytesPerSec: c.LANE_UDP_RATE_BYTES, heartbeatMs: c.LANE_HEARTBEAT_MS, manifestMs: c.LANE_MANIFEST_MS, resendAfterMs: c.LANE_RESEND_AFTER_MS, batchSize: 64, pollMs: 25 },
+        opts: { ...framing, targetHost: t.host, targetPort: t.port, repeat: c.LANE_UDP_REPEAT, rateBytesPerSec: c.LANE_UDP_RATE_BYTES, heartbeatMs: c.LANE_HEARTBEAT_MS, manifestMs: c.LANE_MANIFEST_MS, resendAfterMs: c.LANE_RESEND_AFTER_MS, batchSize: 64, pollMs: 25, idlePollMaxMs: 250 },
       });
       handles.sender = sender;
       ctx.onStop(() => sender.stop());

@@ -34,7 +34,14 @@ export interface SenderOptions extends Framing {
   resendAfterMs: number;
   /** Source messages read and sent per round. */
   batchSize: number;
+  /**
+   * How soon the source stream is asked again after a round found nothing new; the interval
+   * doubles while the lane stays idle, up to `idlePollMaxMs` (so an idle lane costs a few stream
+   * info requests a second, not forty), and is back to `pollMs` as soon as a message is sent or a
+   * report asks for re-sends (a report wakes the loop at once).
+   */
   pollMs: number;
+  idlePollMaxMs?: number;
 }
 
 export interface SenderDeps {
@@ -206,15 +213,26 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
     saved = s;
   };
 
+  // An idle wait that a report asking for re-sends, or stop(), cuts short.
+  let wakeLoop: () => void = () => undefined;
+  const idleWait = (ms: number) => new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() { clearTimeout(t); wakeLoop = () => undefined; resolve(); }
+    wakeLoop = done;
+  });
+  const idlePollMaxMs = Math.max(opts.pollMs, opts.idlePollMaxMs ?? opts.pollMs);
+
   let loopDone: Promise<void>;
   const loop = async () => {
     let lastSave = 0;
+    let idlePollMs = opts.pollMs;
     while (!stopping) {
       try {
         if (resend.size) {
           const seqs = [...resend].sort((a, b) => a - b).slice(0, opts.batchSize);
           for (const s of seqs) resend.delete(s);
           for (const r of await fetchAll(seqs)) { await sendRecord(r.seq, r.record); metrics.resent.inc(); }
+          idlePollMs = opts.pollMs;
           continue;
         }
         const info = await reader.info();
@@ -227,9 +245,11 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
         }
         if (nextSeq > info.last_seq) {
           if (Date.now() - lastSave > 500) { await save(); lastSave = Date.now(); }
-          await sleep(opts.pollMs);
+          await idleWait(idlePollMs);
+          idlePollMs = Math.min(idlePollMaxMs, idlePollMs * 2);
           continue;
         }
+        idlePollMs = opts.pollMs;
         const end = Math.min(info.last_seq, nextSeq + opts.batchSize - 1);
         const seqs: number[] = [];
         for (let s = nextSeq; s <= end; s++) seqs.push(s);
@@ -286,6 +306,7 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
           queued++;
         }
       }
+      if (queued) wakeLoop();
     },
   });
 
@@ -297,6 +318,7 @@ export async function startUdpSender(d: SenderDeps): Promise<SenderHandle> {
     status: () => ({ nextSeq, confirmedThrough: confirmed, lastSourceSeq, resendQueue: resend.size }),
     async stop() {
       stopping = true;
+      wakeLoop();
       clearInterval(heartbeat);
       clearInterval(manifestTimer);
       await reports.stop();
