@@ -59,7 +59,14 @@ export async function ensureServiceBundles(repoRoot: string, dir: string, onBuil
     await buildBundles({ outDir: next, tools: false });
     fs.writeFileSync(path.join(next, '.stamp'), stamp);
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(next, dir);
+    try {
+      fs.renameSync(next, dir);
+    } catch (err) {
+      // Another launcher sharing the folder (HALL_BUNDLES_DIR) put the same build there first.
+      const theirs = path.join(dir, '.stamp');
+      if (!fs.existsSync(theirs) || fs.readFileSync(theirs, 'utf8') !== stamp) throw err;
+      fs.rmSync(next, { recursive: true, force: true });
+    }
   } catch (err) {
     fs.rmSync(next, { recursive: true, force: true });
     throw err;

@@ -3,9 +3,9 @@
  * (kept across restarts). Uses the Postgres server at DATABASE_URL when set, else an embedded
  * cluster per zone. A start-up failure is one line (component, cause, log) and exit status 1.
  *
- * The services start from production bundles in `<data>/bundles` (bundles.ts: built while
- * Postgres starts, again only when the sources changed); `HALL_FROM_SOURCE=1` starts them from
- * the TypeScript sources through tsx instead.
+ * The services start from production bundles in `<data>/bundles` or HALL_BUNDLES_DIR (bundles.ts:
+ * built while Postgres starts, again only when the sources changed); `HALL_FROM_SOURCE=1` starts
+ * them from the TypeScript sources through tsx instead.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,8 +50,9 @@ process.on('uncaughtException', failed);
 process.on('unhandledRejection', failed);
 
 process.stdout.write(`启动网上办事大厅（两网）… 数据目录 ${dataDir}\n`);
+const bundleDir = process.env.HALL_BUNDLES_DIR || path.join(dataDir, 'bundles');
 const bundles = process.env.HALL_FROM_SOURCE === '1' ? undefined
-  : ensureServiceBundles(REPO_ROOT, path.join(dataDir, 'bundles'), () => process.stdout.write(`  构建服务程序包 building the service bundles (${path.join(dataDir, 'bundles')})…\n`));
+  : ensureServiceBundles(REPO_ROOT, bundleDir, () => process.stdout.write(`  构建服务程序包 building the service bundles (${bundleDir})…\n`));
 // Awaited by the launcher before the services start; a failure before then is reported from there.
 bundles?.catch(() => undefined);
 const platform = platformRef = await startPlatform({
