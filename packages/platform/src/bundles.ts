@@ -69,6 +69,9 @@ export async function ensureServiceBundles(repoRoot: string, dir: string, onBuil
     }
   } catch (err) {
     fs.rmSync(next, { recursive: true, force: true });
+    // esbuild's message starts "Build failed with N errors:"; the first error says what.
+    const first = (err as { errors?: { text?: string }[] }).errors?.[0]?.text;
+    if (first) throw new Error(`deploy/build.ts: ${first}\n${(err as Error).message}`);
     throw err;
   }
   return dir;
