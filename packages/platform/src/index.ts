@@ -132,7 +132,7 @@ function saveSecrets(dataDir: string, s: Secrets) {
 
 /**
  * How long a process may take to answer /ready: 180 s, or HALL_READY_TIMEOUT_MS. Sixteen processes
- * start at once through tsx on two cores, and the staff realm hashes every demo password on its first
+ * start at once on two cores (through tsx unless from bundles), and the staff realm hashes every demo password on its first
  * start; at load 20 identity-staff needed more than the 90 s this once was.
  */
 function readyTimeoutMs(): number {
