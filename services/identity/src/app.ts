@@ -139,7 +139,7 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
       const id = idNumber ? normalizeIdNumber(idNumber) : undefined;
       const regionLevel = rest.region ? regionLevelOf(rest.region) : undefined;
       return {
-        ...rest, passwordHash: await hashPassword(password),
+        ...rest, passwordHash: await hashPassword(password, 'published'),
         ...(id ? { idNumberHash: dataKey.hash(`id:${id}`), idNumberEnc: dataKey.encrypt(id) } : {}),
         ...(regionLevel ? { regionLevel } : {}),
       };
@@ -157,7 +157,7 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
       if (!(await parties.representations(agent.id, citizen.id)).length) await parties.giveConsent(citizen.id, agent.id, 365);
     } else {
       const { clientSecret, ...client } = DEMO_CLIENT;
-      await clientRepository(db).ensure({ ...client, secretHash: await hashPassword(clientSecret) }, 'seed');
+      await clientRepository(db).ensure({ ...client, secretHash: await hashPassword(clientSecret, 'published') }, 'seed');
     }
     ctx.logger.info({ created }, 'demo accounts seeded');
   },

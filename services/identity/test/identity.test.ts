@@ -136,7 +136,13 @@ describe('identity', () => {
   it('stores a salted scrypt hash, never the password itself', async () => {
     const rows = await pub.svc.ctx.prisma.account.findMany({ where: { username: { in: ['zhoumengjie', 'lisi'] } } });
     expect(rows).toHaveLength(2);
-    for (const a of rows) expect(a.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    // The demo accounts' password is published (README): their hashes use scrypt's lower cost.
+    for (const a of rows) expect(a.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    // A password somebody chose gets the standard cost (hashPassword's default: registration, the admin API, password changes).
+    await pub.addAccount('ownpassword', 'Own#Secret-7');
+    const own = await pub.svc.ctx.prisma.account.findFirstOrThrow({ where: { username: 'ownpassword' } });
+    expect(own.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    expect(own.passwordHash).not.toContain('Own#Secret-7');
     // Same password, different salt: different hashes.
     expect(rows[0]!.passwordHash).not.toBe(rows[1]!.passwordHash);
     const everything = JSON.stringify(await pub.svc.ctx.prisma.$queryRawUnsafe<unknown[]>('SELECT * FROM account'));
