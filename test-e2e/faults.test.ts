@@ -82,7 +82,11 @@ function startApplicant(username: string, name: string, accepted: Accepted[], fa
         if (attempts > 400) { failures.push(`${key}: never accepted`); return; }
         await sleep(150);
       }
-      await sleep(300);
+      // One new submission a second per applicant keeps several in flight at every fault (each
+      // crosses the inbound lane to approval and supervision). At 300 ms the two applicants filed
+      // about 230 applications in a run, nearly all of them while nothing was failing, and their
+      // processing on a slow database took CPU from the restarts the rounds wait for.
+      await sleep(1000);
     }
   })();
   return { stop: async () => { stopping = true; await run; } };
