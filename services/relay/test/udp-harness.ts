@@ -52,6 +52,8 @@ export interface UdpLanes {
   proxies: Record<LaneName, LossyProxy>;
   receiverPorts: Record<LaneName, number>;
   halves: Record<HalfName, Half>;
+  /** Node's arguments that start a half: the run's relay bundle, or its TypeScript entry through tsx without one. */
+  entry: string[];
   connect(zone: Zone, user: string): Promise<NatsConnection>;
   kill(name: HalfName, signal?: NodeJS.Signals): Promise<void>;
   start(name: HalfName): Promise<void>;
@@ -191,7 +193,7 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
   }
 
   return {
-    zones, laneKeys, proxies, receiverPorts, halves,
+    zones, laneKeys, proxies, receiverPorts, halves, entry,
     connect: (zone, user) => connectTo(zones[zone].nats, user),
     kill, start,
     async standby(name) {
