@@ -7,7 +7,7 @@
  * "In the middle" is read off the sender, which paces itself (2 MB/s, ~380 of these messages a
  * second): each kill comes as soon as the sender has put a given message on the wire, so hundreds
  * are still to be sent, however far the receiver lags behind (its first batches wait on the object
- * store, and on a loaded machine much longer). Each restart is a cold `node --import tsx` start (~2 s).
+ * store, and on a loaded machine much longer). Each restart is a cold start of the relay bundle (1.5–2 s on a quiet machine, most of it CPU).
  */
 import { createPublisher, type NatsConnection } from '@hall/messaging';
 import { startUdpLanes, readStream, type UdpLanes, type HalfName } from './udp-harness.js';

@@ -28,7 +28,7 @@ const nextSeq = async (url: string) => ((await (await fetch(`${url}/v1/lane`)).j
 
 describe('relay halves as active/standby', () => {
   it('should keep a standby not ready, and let it take over the sender and then the receiver with nothing lost or duplicated', async () => {
-    // Two cold `node --import tsx` starts: side by side rather than one after the other.
+    // Two cold process starts: side by side rather than one after the other.
     const [senderStandby, receiverStandby] = await Promise.all([lanes.standby('inbound-sender'), lanes.standby('inbound-receiver')]);
     expect(await ready(senderStandby.url)).toBe(503);
     expect(await ready(receiverStandby.url)).toBe(503);
