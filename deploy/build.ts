@@ -201,7 +201,9 @@ export async function buildBundles(opts: { outDir?: string; services?: string[];
   const entries = services.map((s) => ({ name: s, folder: s, file: 'server', source: `services/${s}/src/server.ts` }));
   const withTools = opts.tools !== false;
   if (withTools) for (const [name, source] of Object.entries(TOOLS)) entries.push({ name, folder: 'tools', file: name, source });
-  const built = await bundleAll(entries, outRoot);
+  // esbuild keeps a service process per caller after a build; a launcher that built its bundles
+  // kept it running (and spending CPU) for as long as the platform ran.
+  const built = await bundleAll(entries, outRoot).finally(() => esbuild.stop());
   if (withTools) {
     // The tools image is the operator's migration kit: every service's migrations and schema.
     for (const s of listServices()) fs.cpSync(path.join(REPO, 'services', s, 'prisma'), path.join(outRoot, 'tools/services', s, 'prisma'), { recursive: true });

@@ -21,6 +21,7 @@ export * from './topology.js';
 import { startIngress } from './ingress.js';
 import { planPostgres, startCluster, StartupError } from './postgres.js';
 export { StartupError } from './postgres.js';
+export { ensureServiceBundles } from './bundles.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ZONES: ZoneName[] = ['internet', 'extranet'];
