@@ -131,7 +131,7 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
     // Issue 13: 政务公开 (public), 投诉, 网上缴费 (with the demo payment provider and its worker).
     await registerOpenness(app, ctx);
     await registerComplaints(app, ctx);
-    await registerPayments(app, ctx);
+    await registerPayments(app, ctx, acting);
     await startPayments(app, ctx);
 
     // Guides (办事指南) are public: no login needed to read what an item requires.

@@ -17,7 +17,9 @@ import { requireRealm } from '@hall/auth';
 import { buildMessage, type CaseStatusChanged, type FeeLine, type PaymentOrdered } from '@hall/contracts';
 import { enqueue } from '@hall/messaging';
 import { createClock, type ServiceContext } from '@hall/service';
+import type { FastifyRequest } from 'fastify';
 import type { Db } from './db.js';
+import type { Acting } from './acting.js';
 import type { Prisma } from './generated/prisma/client.js';
 import { createDemoProvider, chinaDay, dayBounds, SIGNATURE_HEADER, STATEMENT_HEADER, type DemoProvider, type PaymentProvider } from './payments-provider.js';
 import { renderReceiptPdf } from './payments-receipt.js';
@@ -140,7 +142,7 @@ export interface Payments { provider: DemoProvider; reconcile(day: string): Retu
 const instances = new WeakMap<object, Payments>();
 export const paymentsOf = (app: object): Payments => { const p = instances.get(app); if (!p) throw new Error('payments not registered'); return p; };
 
-export async function registerPayments(app: HttpApp, ctx: ServiceContext<PaymentsConfig, Db>): Promise<void> {
+export async function registerPayments(app: HttpApp, ctx: ServiceContext<PaymentsConfig, Db>, acting: (req: FastifyRequest) => Promise<Acting>): Promise<void> {
   const db = ctx.prisma;
   const keyFile = ctx.config.PAYMENT_DEMO_PRIVATE_KEY_FILE;
   const keys = keyFile ? (() => { const privateKey = createPrivateKey(fs.readFileSync(keyFile, 'utf8')); return { privateKey, publicKey: createPublicKey(privateKey) }; })() : {};
@@ -151,6 +153,9 @@ export async function registerPayments(app: HttpApp, ctx: ServiceContext<Payment
     const addr = app.server.address();
     return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 80}/v1/payments/notify/${provider.name}`;
   };
+  // A payment order belongs to the application's owner: the applicant, or the party a handler,
+  // legal representative or agent acts for (X-On-Behalf-Of, acting.ts).
+  const owner = async (req: FastifyRequest) => (await acting(req)).ownerId;
   const owned = async (accountId: string, id: string) => {
     const o = await db.paymentOrder.findFirst({ where: { id, accountId } });
     if (!o) throw Problems.notFound('payment_not_found', '缴费单不存在');
@@ -170,14 +175,14 @@ export async function registerPayments(app: HttpApp, ctx: ServiceContext<Payment
   await provider.registerRoutes(app);
 
   app.get('/v1/payments', { preHandler: applicant, schema: { response: { 200: Type.Object({ items: Type.Array(OrderView) }) } } }, async (req) => ({
-    items: (await db.paymentOrder.findMany({ where: { accountId: req.principal.sub }, orderBy: [{ orderedAt: 'desc' }, { id: 'asc' }], take: 100 })).map(viewOf),
+    items: (await db.paymentOrder.findMany({ where: { accountId: await owner(req) }, orderBy: [{ orderedAt: 'desc' }, { id: 'asc' }], take: 100 })).map(viewOf),
   }));
 
   const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-  app.get('/v1/payments/:id', { preHandler: applicant, schema: { params: IdParams, response: { 200: OrderView, 404: ProblemSchema } } }, async (req) => viewOf(await owned(req.principal.sub, req.params.id)));
+  app.get('/v1/payments/:id', { preHandler: applicant, schema: { params: IdParams, response: { 200: OrderView, 404: ProblemSchema } } }, async (req) => viewOf(await owned(await owner(req), req.params.id)));
 
   app.post('/v1/payments/:id/pay', { preHandler: applicant, schema: { params: IdParams, response: { 200: Type.Object({ payUrl: Type.String(), tradeNo: Type.String() }), 404: ProblemSchema, 409: ProblemSchema } } }, async (req) => {
-    const o = await owned(req.principal.sub, req.params.id);
+    const o = await owned(await owner(req), req.params.id);
     if (o.status !== 'pending') throw Problems.conflict('payment_not_pending', '该缴费单已缴费或已退费，无需再次支付');
     const trade = await provider.createTrade({ orderId: o.id, amountFen: o.amountFen, subject: `${o.itemName}（${o.caseNumber}）`, notifyUrl: notifyUrl() });
     await db.paymentOrder.updateMany({ where: { id: o.id, status: 'pending' }, data: { provider: provider.name, tradeNo: trade.tradeNo, updatedAt: new Date() } });
@@ -185,7 +190,7 @@ export async function registerPayments(app: HttpApp, ctx: ServiceContext<Payment
   });
 
   app.get('/v1/payments/:id/receipt.pdf', { preHandler: applicant, schema: { params: IdParams, response: { 200: Type.Any(), 404: ProblemSchema, 409: ProblemSchema } } }, async (req, reply) => {
-    const o = await owned(req.principal.sub, req.params.id);
+    const o = await owned(await owner(req), req.params.id);
     if (!o.receiptNo || !o.paidAt) throw Problems.conflict('payment_not_paid', '尚未缴费，暂无电子票据');
     const a = await db.application.findUnique({ where: { id: o.applicationId } });
     const pdf = await renderReceiptPdf({

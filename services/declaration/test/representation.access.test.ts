@@ -62,6 +62,36 @@ describe('declaration on behalf of others', () => {
     expect((await read(rep, appId, company)).statusCode).toBe(200);
   });
 
+  it('shows a company\'s payment orders (网上缴费) to whoever acts for it, and to nobody on their own account', async () => {
+    const company = (await id.svc.ctx.prisma.legalPerson.findFirstOrThrow({ where: { creditCode: DEMO_COMPANY.creditCode } })).id;
+    const rep = await login(DEMO_COMPANY.legalRep);
+    const filed = await submit(rep, company);
+    expect(filed.statusCode).toBe(202);
+    // The order approval's payment.ordered creates, for the company's application (payments.ts).
+    const orderId = randomUUID();
+    await h.svc.ctx.prisma.paymentOrder.create({ data: {
+      id: orderId, applicationId: filed.json().applicationId, accountId: company, caseNumber: 'GY-SCJ-PAY-0001', itemCode: ITEM.code, itemName: '测试事项',
+      department: 'gy-scj', departmentName: '涡阳县市场监管局', lines: [{ code: 'fee', name: '工本费', amountFen: 1000 }], amountFen: 1000, orderedAt: new Date(),
+    } });
+    const payments = (token: string, onBehalfOf?: string) => h.svc.app.inject({ method: 'GET', url: '/v1/payments', headers: headers(token, onBehalfOf) });
+    const one = (token: string, onBehalfOf?: string) => h.svc.app.inject({ method: 'GET', url: `/v1/payments/${orderId}`, headers: headers(token, onBehalfOf) });
+    // Acting for the company: listed and readable.
+    const listed = await payments(rep, company);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items.map((o: { orderId: string }) => o.orderId)).toContain(orderId);
+    expect((await one(rep, company)).statusCode).toBe(200);
+    // On the representative's own account it is not theirs.
+    const own = await payments(rep);
+    expect(own.statusCode).toBe(200);
+    expect(own.json().items.map((o: { orderId: string }) => o.orderId)).not.toContain(orderId);
+    expect((await one(rep)).statusCode).toBe(404);
+    // Someone who does not represent the company is refused.
+    const other = await login('zhoumengjie');
+    expect((await payments(other, company)).statusCode).toBe(403);
+    expect((await one(other, company)).statusCode).toBe(403);
+    expect((await h.svc.app.inject({ method: 'POST', url: `/v1/payments/${orderId}/pay`, headers: headers(other, company) })).statusCode).toBe(403);
+  });
+
   it('lets an agent act only for a citizen who consented', async () => {
     const agent = await login(DEMO_CONSENT.agent);
     const lisi = await accountId(DEMO_CONSENT.citizen);
