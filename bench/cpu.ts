@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import type pg from 'pg';
+import type { Platform } from '@hall/platform';
 
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 
@@ -54,4 +56,14 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): { name: string; cpuM
   rows.push({ name: 'other work on the machine', cpuMs: Math.max(0, machine - platform), cores: Math.max(0, machine - platform) / 1000 / seconds });
   rows.push({ name: 'machine idle', cpuMs: (b.machine.total - a.machine.total) - machine, cores: ((b.machine.total - a.machine.total) - machine) / 1000 / seconds });
   return rows;
+}
+
+/**
+ * A snapshot of a whole platform: its processes by name, and the Postgres backends of its databases
+ * (those whose name starts with `databasePrefix`), found through `admin`.
+ */
+export async function platformSnapshot(platform: Platform, admin: pg.Client, databasePrefix: string, backendsName: string): Promise<CpuSnapshot> {
+  const names = new Map(Object.entries(platform.processes).map(([name, p]) => [p.child?.pid ?? -1, name] as const));
+  const backends = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname LIKE $1', [`${databasePrefix}%`])).rows;
+  return snapshot(names, new Map(backends.map((b) => [b.pid, backendsName] as const)));
 }

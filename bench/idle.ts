@@ -13,7 +13,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startPlatform, ensureServiceBundles, REPO_ROOT } from '@hall/platform';
-import { cpuBetween, snapshot, type CpuSnapshot } from './cpu.js';
+import { cpuBetween, platformSnapshot } from './cpu.js';
 
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
 const SECONDS = arg('seconds', 30);
@@ -29,11 +29,7 @@ const platform = await startPlatform({
 });
 const db = new pg.Client({ connectionString: admin });
 await db.connect();
-const cpu = async (): Promise<CpuSnapshot> => {
-  const names = new Map(Object.entries(platform.processes).map(([name, p]) => [p.child?.pid ?? -1, name] as const));
-  const backends = (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname LIKE $1', [`${prefix}%`])).rows;
-  return snapshot(names, new Map(backends.map((b) => [b.pid, 'postgres (backends of the platform databases)'] as const)));
-};
+const cpu = () => platformSnapshot(platform, db, prefix, 'postgres (backends of the platform databases)');
 try {
   log('[2/3] 等待平台稳定（种子数据经单向通道同步）…');
   await new Promise((r) => setTimeout(r, 15_000));

@@ -21,7 +21,7 @@ import pg from 'pg';
 import { startPlatform, REPO_ROOT } from '@hall/platform';
 import { bareFastify, load, pgbenchInsertsPerSecond } from './ceilings.js';
 import { latencySvg } from './plot.js';
-import { cpuBetween, snapshot, type CpuSnapshot } from './cpu.js';
+import { cpuBetween, platformSnapshot, type CpuSnapshot } from './cpu.js';
 
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
 const SECONDS = arg('seconds', 60);
@@ -50,11 +50,7 @@ const platform = await startPlatform({
 // CPU per process during the load and until the last case arrives (cpu.ts).
 const adminDb = new pg.Client({ connectionString: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
 await adminDb.connect();
-const cpuSnapshot = async (): Promise<CpuSnapshot> => {
-  const names = new Map(Object.entries(platform.processes).map(([name, p]) => [p.child?.pid ?? -1, name] as const));
-  const backends = (await adminDb.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname LIKE $1', [`${prefix}%`])).rows;
-  return snapshot(names, new Map(backends.map((b) => [b.pid, 'postgres (backends of the bench databases)'] as const)));
-};
+const cpuSnapshot = (): Promise<CpuSnapshot> => platformSnapshot(platform, adminDb, prefix, 'postgres (backends of the bench databases)');
 const portal = platform.url('declaration');
 try {
   for (let i = 0; i < 300; i++) { if ((await fetch(`${portal}/v1/items/${ITEM}`)).status === 200) break; await new Promise((r) => setTimeout(r, 200)); }
