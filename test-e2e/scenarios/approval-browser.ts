@@ -7,11 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { launchChromium, screenshot, signIn } from '../src/browser.js';
+import { budget } from '@hall/testkit';
+import { launchChromium, reloadUntil, screenshot, signIn } from '../src/browser.js';
 import { sharedPlatform } from '../src/platform.js';
+import { catalogAdminToken } from '../src/catalog-admin.js';
 import { call, login as apiLogin, eventually, TINY_PNG } from '../src/client.js';
 
 const ITEM = '340621-WJW-XZQR-002'; // 再生育登记: 受理 → 审查 → 决定 → 办结 (birth-service-certificate)
+const CERT_TYPE = 'birth-service-certificate';
 let platform: Platform;
 let browser: Browser;
 
@@ -45,28 +48,32 @@ describe('scenario: approval-browser', () => {
     }
   }
 
+  /** 周梦婕 applies for 再生育登记 at the portal (its API) with the three required materials; the case as approval lists it. */
+  async function fileApplication(keyPrefix: string): Promise<{ caseId: string; caseNumber: string }> {
+    const portal = platform.url('declaration');
+    await eventually('item replica', async () => (await call('GET', `${portal}/v1/items/${ITEM}`)).status === 200, 60_000);
+    const citizen = await apiLogin(platform.url('identity-public'), 'zhoumengjie');
+    const materials = [];
+    for (const code of ['id-card', 'marriage-certificate', 'children-birth']) {
+      const up = await call('POST', `${portal}/v1/materials?itemCode=${ITEM}&materialCode=${code}&fileName=${code}.png`, { token: citizen, body: TINY_PNG, contentType: 'image/png' });
+      expect(up.status).toBe(201);
+      materials.push({ materialCode: code, materialId: up.body.materialId });
+    }
+    const receipt = await call('POST', `${portal}/v1/applications`, {
+      token: citizen, headers: { 'idempotency-key': `${keyPrefix}-${randomUUID()}` },
+      json: { itemCode: ITEM, form: { applicantName: '周梦婕', idNumber: '341621199203150020', spouseName: '陶志强', existingChildren: 1, phone: '13800000001' }, materials },
+    });
+    expect(receipt.status).toBe(202);
+    const clerkToken = await apiLogin(platform.url('identity-staff'), 'window01');
+    return eventually('case in approval', async () => {
+      const r = await call('GET', `${platform.url('approval')}/v1/cases?q=${receipt.body.receiptNo}`, { token: clerkToken });
+      return r.body.items?.[0];
+    }, 60_000);
+  }
+
   describe('staff console in a real browser', () => {
     it('takes a portal application through 受理, 审查 and 审批 by three clerks to 办结', async () => {
-      // The applicant applies at the portal (its API), with the three required materials.
-      const portal = platform.url('declaration');
-      await eventually('item replica', async () => (await call('GET', `${portal}/v1/items/${ITEM}`)).status === 200, 60_000);
-      const citizen = await apiLogin(platform.url('identity-public'), 'zhoumengjie');
-      const materials = [];
-      for (const code of ['id-card', 'marriage-certificate', 'children-birth']) {
-        const up = await call('POST', `${portal}/v1/materials?itemCode=${ITEM}&materialCode=${code}&fileName=${code}.png`, { token: citizen, body: TINY_PNG, contentType: 'image/png' });
-        expect(up.status).toBe(201);
-        materials.push({ materialCode: code, materialId: up.body.materialId });
-      }
-      const receipt = await call('POST', `${portal}/v1/applications`, {
-        token: citizen, headers: { 'idempotency-key': `approval-ui-${randomUUID()}` },
-        json: { itemCode: ITEM, form: { applicantName: '周梦婕', idNumber: '341621199203150020', spouseName: '陶志强', existingChildren: 1, phone: '13800000001' }, materials },
-      });
-      expect(receipt.status).toBe(202);
-      const clerkToken = await apiLogin(platform.url('identity-staff'), 'window01');
-      const kase = await eventually('case in approval', async () => {
-        const r = await call('GET', `${platform.url('approval')}/v1/cases?q=${receipt.body.receiptNo}`, { token: clerkToken });
-        return r.body.items?.[0];
-      }, 60_000);
+      const kase = await fileApplication('approval-ui');
 
       const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 900 } })).newPage();
       page.on('dialog', (d) => void d.accept());
@@ -161,6 +168,72 @@ describe('scenario: approval-browser', () => {
       const keys = await call('GET', `${platform.ingress.console}/certificate/v1/keys`);
       expect((keys.body as { keys: { kid: string; active: boolean; department: string }[] }).keys).toContainEqual(expect.objectContaining({ kid, active: true, department: 'gy-wjw' }));
       await shot(page, '07-key-rotated');
+    }, 300_000);
+
+    it('shows 制证失败 on a case whose certificate cannot be issued, lists it in supervision, and completes it on an admin\'s retry once the definition is fixed', async () => {
+      const catalog = platform.url('catalog');
+      const approval = platform.url('approval');
+      const admin = await catalogAdminToken(platform);
+      // A catalog administrator's mistake: 生育服务证 no longer names 卫健委 among its issuers.
+      const saved = await call('GET', `${catalog}/v1/certificate-types/${CERT_TYPE}`, { token: admin });
+      expect(saved.status).toBe(200);
+      const { code: _code, version: _version, updatedAt: _updatedAt, ...definition } = saved.body;
+      expect(definition.issuers).toContain('gy-wjw');
+      const put = (issuers: string[]) => call('PUT', `${catalog}/v1/certificate-types/${CERT_TYPE}`, { token: admin, json: { ...definition, issuers } });
+      expect((await put(['gy-mzj'])).status).toBe(200);
+      try {
+        const kase = await fileApplication('certificate-failure');
+        const staffToken = (u: string) => apiLogin(platform.url('identity-staff'), u);
+        expect((await call('POST', `${approval}/v1/cases/${kase.caseId}/accept`, { token: await staffToken('window01'), json: {} })).status).toBe(200);
+        expect((await call('POST', `${approval}/v1/cases/${kase.caseId}/review`, { token: await staffToken('reviewer01'), json: { outcome: 'pass', opinion: '符合条件' } })).status).toBe(200);
+        expect((await call('POST', `${approval}/v1/cases/${kase.caseId}/approve`, { token: await staffToken('approver01'), json: { opinion: '同意' } })).status).toBe(200);
+
+        // The department admin sees 制证失败 on the case within a minute, with the cause.
+        const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1100, height: 900 } })).newPage();
+        await login(page, 'wjwadmin', '卫部门管理员');
+        await page.goto(`${platform.ingress.console}/#/case/${kase.caseId}`);
+        const alert = await reloadUntil(page, 'main div.alert', '制证失败', { timeoutMs: 60_000, shotPrefix: 'approval-timeout-' });
+        expect(alert).toContain('发证部门不包括');
+        expect(await page.textContent('#case-status')).toBe('审批通过');
+        await shot(page, '08-certificate-failed');
+        // …and in the department view's list of failures.
+        await page.goto(`${platform.ingress.console}/#/department`);
+        await page.waitForSelector(`section[aria-labelledby="h-failed"] a:has-text("${kase.caseNumber}")`);
+
+        // Supervision lists the anomaly of the case.
+        const supervisor = await staffToken('supervisor01');
+        const anomaly = await eventually('certificate_failed anomaly', async () => {
+          const r = await call('GET', `${platform.url('supervision')}/v1/anomalies?caseNumber=${kase.caseNumber}&rule=certificate_failed`, { token: supervisor });
+          return r.body.items?.[0];
+        }, 60_000);
+        expect(anomaly).toMatchObject({ rule: 'certificate_failed', title: expect.stringContaining('制证失败'), department: 'gy-wjw', detail: { code: 'issuer_not_allowed' } });
+
+        // The definition is fixed; the admin retries from the case page until the certificate service
+        // has the fixed definition (it arrives by message) and the case completes.
+        expect((await put(definition.issuers)).status).toBe(200);
+        await page.goto(`${platform.ingress.console}/#/case/${kase.caseId}`);
+        await page.waitForSelector('#retry-certificate');
+        const deadline = Date.now() + budget(60_000);
+        while (!(await page.textContent('#case-status'))?.includes('已办结')) {
+          if (Date.now() > deadline) { await shot(page, 'timeout-retry'); throw new Error('case never completed after the retry'); }
+          const retry = await page.$('#retry-certificate');
+          if (retry) {
+            await retry.click();
+            await page.waitForSelector('main div.alert', { state: 'detached' });
+          }
+          await page.waitForTimeout(500);
+          await page.reload();
+          await page.waitForSelector('#case-status');
+        }
+        const history = await page.textContent('table tbody');
+        for (const step of ['制证失败', '重新制证', '办结']) expect(history).toContain(step);
+        await shot(page, '09-certificate-retried');
+        const completed = await call('GET', `${approval}/v1/cases/${kase.caseId}`, { token: await staffToken('wjwadmin') });
+        expect(completed.body).toMatchObject({ status: 'completed', certificateFailure: null });
+        expect(completed.body.certificateId).toEqual(expect.any(String));
+      } finally {
+        await put(definition.issuers);
+      }
     }, 300_000);
   });
 });

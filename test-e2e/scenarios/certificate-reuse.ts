@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Platform } from '@hall/platform';
 import { launchChromium } from '../src/browser.js';
 import { sharedPlatform } from '../src/platform.js';
+import { catalogAdminToken as createCatalogAdmin } from '../src/catalog-admin.js';
 import { call, login, eventually, TINY_PNG } from '../src/client.js';
 import { BIRTH_REGISTRATION } from '../../services/catalog/src/demo-items.js';
 
@@ -21,14 +22,9 @@ describe('scenario: certificate-reuse', () => {
     platform = (await sharedPlatform()).platform;
   }, 180_000);
 
-  /** A catalog administrator of 卫健委, created once by the system administrator. */
+  /** 卫健委's catalog administrator, created once by the system administrator. */
   let catalogAdminPromise: Promise<string> | undefined;
-  const catalogAdminToken = () => (catalogAdminPromise ??= (async () => {
-    const admin = await login(platform.url('identity-staff'), 'admin01');
-    const created = await call('POST', `${platform.url('identity-staff')}/v1/admin/staff`, { token: admin, json: { username: 'catadmin01', name: '目录管理员', password: 'Catalog#2026-admin', department: 'gy-wjw', region: '341621', positions: [], roles: ['catalog_admin'] } });
-    if (created.status !== 201) throw new Error(`catalog admin not created: ${created.status} ${JSON.stringify(created.body)}`);
-    return login(platform.url('identity-staff'), 'catadmin01', 'Catalog#2026-admin');
-  })());
+  const catalogAdminToken = () => (catalogAdminPromise ??= createCatalogAdmin(platform));
 
   describe('certificate reuse (免提交)', () => {
     it('reuses the certificate of a first application in a second one without any upload', async () => {

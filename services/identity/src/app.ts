@@ -154,7 +154,7 @@ export const definition: ServiceDefinition<typeof IdentityConfig, Db> = {
       await parties.grantHandler(company.id, handler.id, rep.id);
       const citizen = (await accounts.findByUsername('public', DEMO_CONSENT.citizen))!;
       const agent = (await accounts.findByUsername('public', DEMO_CONSENT.agent))!;
-      if (!(await parties.representations(agent.id, citizen.id)).length) await parties.giveConsent(citizen.id, agent.id, 365);
+      if (!(await parties.representations(agent.id, citizen.id)).length) await parties.giveConsent(citizen.id, agent.id, 365, config.CONSENT_DEFAULT_DAYS);
     } else {
       const { clientSecret, ...client } = DEMO_CLIENT;
       await clientRepository(db).ensure({ ...client, secretHash: await hashPassword(clientSecret, 'published') }, 'seed');

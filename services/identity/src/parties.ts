@@ -48,11 +48,18 @@ export function partyRepository(db: Db) {
          FROM handler_grant g JOIN account a ON a.id = g.handler_id
         WHERE g.legal_person_id = $1::uuid AND g.revoked_at IS NULL ORDER BY g.granted_at`, legalPersonId),
 
-    async giveConsent(citizenId: string, agentId: string, days: number) {
+    /**
+     * A new consent replaces an active one. With `days` the citizen chose the period and it holds;
+     * without (`days` null: the default period) a re-authorisation never shortens the consent in force.
+     */
+    async giveConsent(citizenId: string, agentId: string, days: number | null, defaultDays: number) {
       return db.$transaction(async (tx) => {
-        // A new consent replaces an active one, so its expiry is always the latest the citizen chose.
+        const now = Date.now();
+        const active = await tx.agentConsent.findFirst({ where: { citizenId, agentId, revokedAt: null, expiresAt: { gt: new Date(now) } }, orderBy: { expiresAt: 'desc' } });
+        let expiresAt = new Date(now + (days ?? defaultDays) * 86_400_000);
+        if (days === null && active && active.expiresAt > expiresAt) expiresAt = active.expiresAt;
         await tx.agentConsent.updateMany({ where: { citizenId, agentId, revokedAt: null }, data: { revokedAt: new Date() } });
-        const row = await tx.agentConsent.create({ data: { id: randomUUID(), citizenId, agentId, expiresAt: new Date(Date.now() + days * 86_400_000) } });
+        const row = await tx.agentConsent.create({ data: { id: randomUUID(), citizenId, agentId, expiresAt } });
         await audit(tx, { actor: citizenId, action: 'agent_consent.given', target: citizenId, detail: { agentId, consentId: row.id, expiresAt: row.expiresAt.toISOString() } });
         return row;
       });

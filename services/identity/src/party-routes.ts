@@ -126,7 +126,7 @@ export async function partyRoutes(d: IdentityDeps): Promise<void> {
     const me = await activeAccount(d, req);
     const agent = await accounts.findByUsername('public', req.body.agentUsername);
     if (!agent || agent.disabled || agent.kind !== 'agent') throw Problems.notFound('agent_not_found', '未找到该代办员');
-    const c = await parties.giveConsent(me.id, agent.id, req.body.days ?? d.config.CONSENT_DEFAULT_DAYS);
+    const c = await parties.giveConsent(me.id, agent.id, req.body.days ?? null, d.config.CONSENT_DEFAULT_DAYS);
     reply.code(201);
     return { consentId: c.id, agentId: agent.id, expiresAt: c.expiresAt.toISOString() };
   });

@@ -112,6 +112,28 @@ describe('public realm access', () => {
     expect((await call('GET', `/v1/representations/${zhou}`, agent)).statusCode).toBe(404);
   });
 
+  it('does not silently shorten a consent when the citizen authorises the same agent again (issue 21)', async () => {
+    const username = `c${Math.random().toString(36).slice(2, 10)}`;
+    expect((await register({ username, idNumber: '110105198803070010' })).statusCode).toBe(201);
+    const citizen = await tokenOf(username, 'Good#Pass1');
+    const days = (iso: string) => Math.round((Date.parse(iso) - Date.now()) / 86_400_000);
+    const year = await call('POST', '/v1/consents', citizen, { agentUsername: DEMO_CONSENT.agent, days: 365 });
+    expect(days(year.json().expiresAt)).toBe(365);
+    // Authorised again without a period (the default is 90 days): the year in force is kept.
+    const again = await call('POST', '/v1/consents', citizen, { agentUsername: DEMO_CONSENT.agent });
+    expect(again.statusCode).toBe(201);
+    expect(days(again.json().expiresAt)).toBe(365);
+    // A period the citizen chose holds, shorter or not; one consent stays active.
+    const month = await call('POST', '/v1/consents', citizen, { agentUsername: DEMO_CONSENT.agent, days: 30 });
+    expect(days(month.json().expiresAt)).toBe(30);
+    const listed = (await call('GET', '/v1/consents', citizen)).json().items;
+    expect(listed).toHaveLength(1);
+    expect(days(listed[0].expiresAt)).toBe(30);
+    // A new consent without a period gets the default.
+    expect((await call('DELETE', `/v1/consents/${month.json().consentId}`, citizen)).statusCode).toBe(204);
+    expect(days((await call('POST', '/v1/consents', citizen, { agentUsername: DEMO_CONSENT.agent })).json().expiresAt)).toBe(90);
+  });
+
   it('should not let an expired consent represent anyone', async () => {
     const agent = await tokenOf(DEMO_CONSENT.agent);
     const lisi = await sub(DEMO_CONSENT.citizen);
