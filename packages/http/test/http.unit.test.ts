@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@hall/logging';
-import { buildHttpApp, Problems, ProblemError, ProblemSchema, StrictObject, Type, type HttpApp, type HttpPlugin } from '../src/index.js';
+import { serveUi, buildHttpApp, Problems, ProblemError, ProblemSchema, StrictObject, Type, type HttpApp, type HttpPlugin } from '../src/index.js';
 
 function captureLogs(level = 'info') {
   const lines: Record<string, unknown>[] = [];
@@ -241,6 +244,53 @@ describe('buildHttpApp', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', service: 'declaration' });
     expect(lines.filter((l) => l.reqId === res.headers['x-request-id'])).toEqual([]);
+  });
+});
+
+describe('serveUi', () => {
+  it('gives a UI\'s pages the CSP directives it asks for (the console\'s blob: previews) and leaves its other files and the API alone', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-'));
+    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>审批工作台</title>');
+    fs.writeFileSync(path.join(root, 'app.js'), 'export {};');
+    const app: HttpApp = await buildHttpApp({ service: 'approval', logger: captureLogs().logger });
+    app.get('/v1/ping', async () => ({ ok: true }));
+    await serveUi(app, root, { csp: { 'img-src': ["'self'", 'data:', 'blob:'], 'object-src': ['blob:'], 'frame-src': ["'self'", 'blob:'] } });
+    try {
+      const page = await app.inject({ method: 'GET', url: '/' });
+      expect(page.statusCode).toBe(200);
+      const csp = page.headers['content-security-policy'] as string;
+      expect(csp).toContain("img-src 'self' data: blob:");
+      expect(csp).toContain('object-src blob:');
+      expect(csp).toContain("frame-src 'self' blob:");
+      // helmet's other defaults stay.
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("default-src 'self'");
+      expect((await app.inject({ method: 'GET', url: '/app.js' })).headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
+      // The shared sign-in module every UI imports.
+      const lib = await app.inject({ method: 'GET', url: '/lib/session.js' });
+      expect(lib.statusCode).toBe(200);
+      expect(lib.headers['content-type']).toMatch(/javascript/);
+      expect(lib.body).toContain('export function createSession');
+      expect((await app.inject({ method: 'GET', url: '/v1/ping' })).headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
+    } finally {
+      await app.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps helmet\'s default page CSP (no blob:, object-src none) for a UI that asks for nothing', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-'));
+    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>门户</title>');
+    const app: HttpApp = await buildHttpApp({ service: 'declaration', logger: captureLogs().logger });
+    await serveUi(app, root);
+    try {
+      const csp = (await app.inject({ method: 'GET', url: '/' })).headers['content-security-policy'] as string;
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).not.toContain('blob:');
+    } finally {
+      await app.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -27,6 +27,14 @@ import { registerConsultations } from './consultation.js';
 import type { CaseStatus, ItemPublished } from '@hall/contracts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** A form's fields in its own order: x-ui.order first (the applicant's form), then the other properties. */
+function formOrder(schema: Record<string, unknown> | undefined): string[] {
+  const props = Object.keys((schema?.properties ?? {}) as Record<string, unknown>);
+  const ui = (schema?.['x-ui'] as { order?: unknown } | undefined)?.order;
+  const order = Array.isArray(ui) ? ui.filter((k): k is string => typeof k === 'string' && props.includes(k)) : [];
+  return [...order, ...props.filter((k) => !order.includes(k))];
+}
+
 export const ApprovalConfig = extendConfigWithS3({
   /** How often cases whose fee was waived (减免) are moved past their payment step. */
   PAYMENT_WAIVER_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, default: 1000 }),
@@ -128,7 +136,8 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
   auth: true,
   objectStore: true,
   async routes(app, ctx) {
-    await serveUi(app, path.resolve(here, '../console'));
+    // Material previews are blob: URLs of this page: images, and PDFs in a frame (Chromium's PDF viewer is a plugin, hence object-src).
+    await serveUi(app, path.resolve(here, '../console'), { csp: { 'img-src': ["'self'", 'data:', 'blob:'], 'object-src': ['blob:'], 'frame-src': ["'self'", 'blob:'] } });
     await registerConsultations(app, ctx as never); // 在线咨询 (issue 5)
     const cases = caseRepository(ctx.prisma);
     const db = ctx.prisma;
@@ -181,6 +190,8 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
             form: Type.Any(), materials: Type.Any(), history: Type.Array(HistoryView), tasks: Type.Array(TaskView), pending: Type.Any(),
             workflow: Type.Array(Type.Object({ key: Type.String(), name: Type.String(), kind: Type.String(), department: Type.String(), departmentName: Type.String(), position: Type.String(), limitDays: Type.Integer(), next: Type.Array(Type.String()) })),
             flowchartSvg: Nullable(Type.String()), itemMaterials: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })), fieldLabels: Type.Record(Type.String(), Type.String()),
+            /** The form's fields in the order the applicant's form shows them (its x-ui order). */
+            fieldOrder: Type.Array(Type.String()),
           })]),
           403: ProblemSchema, 404: ProblemSchema,
         },
@@ -199,6 +210,7 @@ export const definition: ServiceDefinition<typeof ApprovalConfig, Db> = {
         workflow: (wf?.steps ?? []).map((x) => ({ key: x.key, name: x.name, kind: x.kind, department: x.department, departmentName: x.departmentName, position: x.position, limitDays: x.limitDays ?? 0, next: x.successors })),
         flowchartSvg: publication?.flowchartSvg ?? null, itemMaterials: (publication?.materials ?? []).map((m) => ({ code: m.code, name: m.name })),
         fieldLabels: Object.fromEntries(Object.entries((publication?.formSchema?.properties ?? {}) as Record<string, { title?: unknown }>).filter(([, v]) => typeof v?.title === 'string').map(([k, v]) => [k, v.title as string])),
+        fieldOrder: formOrder(publication?.formSchema),
       };
     });
 

@@ -74,6 +74,16 @@ const SubmitBody = StrictObject({
     StrictObject({ materialCode: Type.String({ minLength: 1, maxLength: 64 }), certificateId: Type.String({ minLength: 10, maxLength: 128 }) }),
   ]), { maxItems: 50 }),
 });
+const TYPE_NAMES: Record<string, string> = { 'image/jpeg': 'JPG', 'image/png': 'PNG', 'image/gif': 'GIF', 'image/webp': 'WEBP', 'image/bmp': 'BMP', 'image/tiff': 'TIFF', 'application/pdf': 'PDF', 'application/ofd': 'OFD' };
+/** Allowed types as a citizen names them: 图片（JPG/PNG）、PDF (not application/pdf、image/jpeg). */
+function fileTypesText(types: readonly string[]): string {
+  const images = types.filter((t) => t.startsWith('image/')).map((t) => TYPE_NAMES[t] ?? t.slice(6).toUpperCase());
+  const others = types.filter((t) => !t.startsWith('image/')).map((t) => TYPE_NAMES[t] ?? t);
+  return [...(images.length ? [`图片（${images.join('/')}）`] : []), ...others].join('、');
+}
+/** A size limit as people read it: 10 MB, 1.5 MB; under 1 MB in KB. */
+const megabytes = (bytes: number) => (bytes >= 1_048_576 ? `${Number((bytes / 1_048_576).toFixed(1))} MB` : `${Math.ceil(bytes / 1024)} KB`);
+
 const Receipt = Type.Object({ applicationId: Type.String(), receiptNo: Type.String(), status: Type.String() });
 const ApplicationView = Type.Object({
   applicationId: Type.String(), receiptNo: Type.String(), itemCode: Type.String(), itemVersion: Type.Integer(), status: Type.String(), statusText: Type.String(),
@@ -168,6 +178,8 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
 
     // Materials are uploaded as the raw file body; the type is decided by content sniffing, not by the client's word.
     const uploadRoutes: HttpPlugin = async (uploads) => {
+      // Every type as bytes: fastify's own text/plain and JSON parsers would hand a .txt or .json file over as a string (reported as empty).
+      uploads.addContentTypeParser(['text/plain', 'application/json'], { parseAs: 'buffer', bodyLimit: ctx.config.UPLOAD_MAX_BYTES }, (_req, body, done) => done(null, body));
       uploads.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.UPLOAD_MAX_BYTES }, (_req, body, done) => done(null, body));
       uploads.post('/v1/materials', {
         preHandler: applicant,
@@ -196,10 +208,10 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
         if (!item) throw Problems.notFound('item_not_found', '事项不存在或尚未发布');
         const spec = item.materials.find((m) => m.code === req.query.materialCode);
         if (!spec) throw Problems.badRequest('material_unknown', '该事项不需要此材料', `材料编码 ${req.query.materialCode} 不在本事项的材料清单中`);
-        if (body.length > spec.maxSizeBytes) throw new ProblemError(413, 'material_too_large', '文件超过该材料允许的大小', { extra: { maxSizeBytes: spec.maxSizeBytes } });
+        if (body.length > spec.maxSizeBytes) throw new ProblemError(413, 'material_too_large', '文件超过该材料允许的大小', { detail: `该材料不超过 ${megabytes(spec.maxSizeBytes)}`, extra: { maxSizeBytes: spec.maxSizeBytes } });
         const sniffed = await sniffContentType(body.subarray(0, 4100));
         if (!sniffed || !spec.allowedTypes.includes(sniffed.mime)) {
-          throw new ProblemError(415, 'material_type_not_allowed', '文件类型不符合要求', { detail: `允许的类型：${spec.allowedTypes.join('、')}`, extra: { detected: sniffed?.mime ?? null } });
+          throw new ProblemError(415, 'material_type_not_allowed', '文件类型不符合要求', { detail: `请上传${fileTypesText(spec.allowedTypes)}格式的文件，不超过 ${megabytes(spec.maxSizeBytes)}`, extra: { detected: sniffed?.mime ?? null, allowedTypes: spec.allowedTypes } });
         }
         // A picture staff browsers would have to decode: its declared canvas is checked from the header (422 image_too_large).
         checkImageDimensions(body, sniffed.mime);
@@ -291,7 +303,9 @@ export const definition: ServiceDefinition<typeof DeclarationConfig, Db> = {
         ...viewOf(a),
         timeline: found.timeline.map((t) => ({
           status: t.status, statusText: STATUS_TEXT[t.status] ?? t.status, reason: t.reason, caseNumber: t.caseNumber, certificateId: t.certificateId, at: t.at.toISOString(),
-          missingMaterials: (t.missingMaterials as never) ?? null, dueAt: t.dueAt?.toISOString() ?? null, note: t.note,
+          missingMaterials: (t.missingMaterials as never) ?? null, dueAt: t.dueAt?.toISOString() ?? null,
+          // A supplement request carries its note also as the reason: shown once.
+          note: t.note && t.note !== t.reason ? t.note : null,
         })),
         missingMaterials: (a.missingMaterials as never) ?? null,
         form: a.form as Record<string, unknown>,

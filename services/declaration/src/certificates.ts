@@ -145,7 +145,9 @@ export const certificateRoutes: HttpPlugin<{ db: Db; store: ObjectStore; acting:
     const r = await owned(req, req.params.id);
     if (!r.pdfKey) throw Problems.notFound('certificate_pdf_not_found', '该电子证照暂无文件');
     const body = await opts.store.getBuffer(r.pdfKey);
-    return reply.type('application/pdf').header('content-disposition', `attachment; filename="certificate.pdf"`).send(body as never);
+    // Saved under its Chinese name (出生医学证明-张三.pdf), not its 60-character identifier; ASCII fallback for old clients.
+    const name = `${r.typeName}-${r.holderName}.pdf`.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_');
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="certificate.pdf"; filename*=UTF-8''${encodeURIComponent(name)}`).send(body as never);
   });
 };
 

@@ -97,6 +97,10 @@ describe('certificates in the portal', () => {
     const file = await get(`/v1/certificates/${encodeURIComponent(id)}/pdf`, token(holder, '周梦婕'));
     expect(file.statusCode).toBe(200);
     expect(file.rawPayload.equals(pdf)).toBe(true);
+    // Saved under the certificate's Chinese name, not its long identifier (issue 21).
+    const disposition = String(file.headers['content-disposition']);
+    expect(decodeURIComponent(/filename\*=UTF-8''([^;]+)/.exec(disposition)![1]!)).toBe('生育服务证-周梦婕.pdf');
+    expect(disposition).not.toContain(id);
     const detail = (await get(`/v1/certificates/${encodeURIComponent(id)}`, token(holder, '周梦婕'))).json();
     expect(detail).toMatchObject({ signatureValid: true, file: { format: 'hall-e-certificate/1', algorithm: 'SM2-SM3', keyId: 'gy-wjw-test' } });
 

@@ -90,7 +90,8 @@ describe('timeline', () => {
       { status: 'special_procedure_done', at: at(5), dueAt: '2026-12-08T09:00:00.000Z' },
       { status: 'payment_pending', at: at(6), note: '工本费 10 元' },
       { status: 'paid', at: at(7) },
-      { status: 'supplement_requested', at: at(8), reason: '身份证照片不清晰', missingMaterials: [{ materialCode: 'id-card', name: '身份证', reason: '照片模糊' }] },
+      // approval sends a supplement request's note also as its reason: the timeline shows it once.
+      { status: 'supplement_requested', at: at(8), reason: '身份证照片不清晰', note: '身份证照片不清晰', missingMaterials: [{ materialCode: 'id-card', name: '身份证', reason: '照片模糊' }] },
     ];
     // Out of order on purpose: the newest by its own time wins.
     for (const e of [...events].reverse()) await status(id, e);
@@ -103,7 +104,7 @@ describe('timeline', () => {
     const texts = v.timeline.map((t: { statusText: string }) => t.statusText);
     expect(texts).toEqual(['已提交', '已接收（网上受理）', '已受理', '审查中', '特别程序中', '特别程序已结束', '待缴费', '已缴费', '需补正材料']);
     expect(v.timeline.find((t: { status: string }) => t.status === 'special_procedure').note).toBe('现场勘验');
-    expect(v.timeline.at(-1)).toMatchObject({ reason: '身份证照片不清晰', missingMaterials: [{ name: '身份证' }] });
+    expect(v.timeline.at(-1)).toMatchObject({ reason: '身份证照片不清晰', note: null, missingMaterials: [{ name: '身份证' }] });
   });
 });
 
@@ -349,6 +350,15 @@ describe('bad input at upload and submission', () => {
       expect(r.json()).toMatchObject({ code: 'file_name_invalid', title: '文件名不合法' });
     }
     expect((await upload(`materialCode=id-card&fileName=a.png`)).json().code).toBe('material_target_invalid');
+    // Issue 21: a non-empty .txt (and .json) was reported as "上传的文件为空" (fastify parsed it as text);
+    // it is a file of a type the item does not take, named as a citizen names types, with the limit.
+    for (const [type, name, body] of [['text/plain', 'note.txt', '身份证号码见附件\n'], ['application/json', 'data.json', '{"a":1}']] as const) {
+      const r = await h.svc.app.inject({ method: 'POST', url: `/v1/materials?itemCode=${ITEM.code}&materialCode=id-card&fileName=${name}`, headers: { ...auth(), 'content-type': type }, payload: Buffer.from(body) });
+      expect(r.statusCode).toBe(415);
+      expect(r.json()).toMatchObject({ code: 'material_type_not_allowed', detail: '请上传图片（PNG）、PDF格式的文件，不超过 4 KB' });
+    }
+    const empty = await h.svc.app.inject({ method: 'POST', url: `/v1/materials?itemCode=${ITEM.code}&materialCode=id-card&fileName=empty.txt`, headers: { ...auth(), 'content-type': 'text/plain' }, payload: Buffer.alloc(0) });
+    expect(empty.json().code).toBe('material_empty');
     expect((await upload(`applicationId=${randomUUID()}&materialCode=id-card&fileName=a.png`)).statusCode).toBe(404);
   });
 
