@@ -128,13 +128,21 @@ const plugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   // so an anonymous or unauthorised caller gets 401/403 before the body is parsed or validated and
   // never learns a protected route's schema from field-level 400s. Guards that read params or the
   // body stay in preHandler, after validation.
+  // Anywhere later (in preParsing, preValidation, or after another preHandler) authentication would
+  // run after validation again, quietly: such a route is refused when it is registered.
   app.addHook('onRoute', (route) => {
     const list = asList(route.preHandler);
-    if (list[0] !== authenticate) return;
-    let n = 1;
-    while (n < list.length && principalGuards.has(list[n]!)) n++;
-    route.preHandler = list.slice(n) as typeof route.preHandler;
-    route.onRequest = [...list.slice(0, n), ...asList(route.onRequest)] as typeof route.onRequest;
+    const late = (['preParsing', 'preValidation', 'preHandler'] as const).filter((stage) => asList(route[stage]).some((h, i) => h === authenticate && !(stage === 'preHandler' && i === 0)));
+    if (late.length) throw new Error(`${[route.method].flat().join(',')} ${route.url}: app.authenticate must be the first preHandler (or in onRequest), not in ${late.join(', ')} after other checks, so that it runs before validation`);
+    if (list[0] === authenticate) {
+      let n = 1;
+      while (n < list.length && principalGuards.has(list[n]!)) n++;
+      route.preHandler = list.slice(n) as typeof route.preHandler;
+      route.onRequest = [...list.slice(0, n), ...asList(route.onRequest)] as typeof route.onRequest;
+    }
+    // A guard without authentication before it would answer 401 too, but after validation.
+    const guarded = [...asList(route.preParsing), ...asList(route.preValidation), ...asList(route.preHandler)].some((h) => principalGuards.has(h));
+    if (guarded && !asList(route.onRequest).includes(authenticate)) throw new Error(`${[route.method].flat().join(',')} ${route.url}: a principal guard (requireRealm, requireRole, requireScope, requirePosition) without app.authenticate first`);
   });
 
   async function authenticate(request: FastifyRequest): Promise<void> {

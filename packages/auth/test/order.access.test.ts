@@ -68,4 +68,24 @@ describe('auth before validation', () => {
     const r = await app.inject({ method: 'POST', url: '/me/notes', headers: bearer(client), payload: { reason: '五个字以上', days: 1 } });
     expect(r.statusCode).toBe(401);
   });
+
+  // A route that ran app.authenticate anywhere later would validate before authenticating again,
+  // quietly; the plugin refuses to register it, so no service can get the order wrong.
+  it.each([
+    ['after another preHandler', { preHandler: [async () => undefined, 'authenticate'] }, /must be the first preHandler/],
+    ['in preValidation', { preValidation: 'authenticate' }, /not in preValidation/],
+    ['in preParsing', { preParsing: ['authenticate'] }, /not in preParsing/],
+    ['a principal guard without authentication', { preHandler: [requireRealm('staff')] }, /principal guard .* without app.authenticate/],
+  ])('should refuse to register a route that authenticates late: %s', async (_what, hooks, message) => {
+    const destination = new Writable({ write(_chunk, _enc, cb) { cb(); } });
+    const late = await buildHttpApp({ service: 'auth-order-late', logger: createLogger({ service: 'auth-order-late', destination }) });
+    await late.register(authPlugin, { publicKeys: [{ kid: key.kid, pem: key.publicKeyPem }], ...ZONES.extranet });
+    const resolve = (h: unknown): unknown => (h === 'authenticate' ? late.authenticate : Array.isArray(h) ? h.map(resolve) : h);
+    const options = Object.fromEntries(Object.entries(hooks).map(([stage, h]) => [stage, resolve(h)]));
+    try {
+      expect(() => late.post('/late', { ...options, schema: { body: StrictObject({ reason: Type.String() }) } }, async () => ({ ok: true }))).toThrow(message);
+    } finally {
+      await late.close();
+    }
+  });
 });
