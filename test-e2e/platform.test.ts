@@ -7,7 +7,8 @@
  *
  * Order matters only where a scenario changes what all share: the two key rotations (a
  * department's certificate key in approval-browser, the staff realm's token key in identity-zones)
- * come last. Scenarios that kill processes or servers (faults.test.ts) keep platforms of their own.
+ * come late, and the fault suite (kills every process and server, leaves approval on a slow
+ * database) comes last.
  */
 import { sharedPlatform, stopSharedPlatform, PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import './scenarios/bundles.js';
@@ -22,6 +23,7 @@ import './scenarios/approval-browser.js';
 import './scenarios/identity-zones.js';
 import './scenarios/lane-auth.js';
 import './scenarios/object-stores.js';
+import './scenarios/faults.js';
 
 // Started before any scenario's own hooks run (root hooks run first), so a start-up failure is
 // reported once, here, with the launcher's message.

@@ -49,15 +49,27 @@ export async function startTestPlatform(name: string, logLevel = 'info'): Promis
 }
 
 let shared: Promise<TestPlatform> | undefined;
+let afterStop: Array<() => Promise<void>> = [];
 
 /** The platform shared by the scenarios of one test file, started on first use. */
 export function sharedPlatform(): Promise<TestPlatform> {
   return (shared ??= startTestPlatform('shared', 'info'));
 }
 
-/** Stops the shared platform if it was started (the test file's last afterAll). */
+/** Something a scenario started that the shared platform's processes use until they stop (a proxy). */
+export function onSharedPlatformStopped(fn: () => Promise<void>): void {
+  afterStop.push(fn);
+}
+
+/** Stops the shared platform if it was started (the test file's last afterAll), then what scenarios registered. */
 export async function stopSharedPlatform(): Promise<void> {
   const p = shared;
+  const after = afterStop;
   shared = undefined;
-  if (p) await (await p.catch(() => undefined))?.stop();
+  afterStop = [];
+  try {
+    if (p) await (await p.catch(() => undefined))?.stop();
+  } finally {
+    for (const fn of after) await fn();
+  }
 }
