@@ -75,8 +75,8 @@ export function zoneIngress(zone: ZoneName): { identity: string; front: string; 
   return zone === 'internet'
     ? { identity: 'identity-public', front: 'declaration', extra: [] }
     // Other departments reach the data-exchange API (数据交换) on the same extranet origin.
-    // The console's 证照管理 page calls the certificate service on the same origin.
-    : { identity: 'identity-staff', front: 'approval', extra: [{ prefix: '/exchange/', target: 'exchange' }, { prefix: '/certificate/', target: 'certificate' }] };
+    // The console's 证照管理 page calls the certificate service on the same origin, its 证照定义 page the catalog.
+    : { identity: 'identity-staff', front: 'approval', extra: [{ prefix: '/exchange/', target: 'exchange' }, { prefix: '/certificate/', target: 'certificate' }, { prefix: '/catalog/', target: 'catalog' }] };
 }
 
 export interface ZoneHosts {

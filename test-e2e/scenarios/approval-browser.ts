@@ -10,7 +10,7 @@ import type { Platform } from '@hall/platform';
 import { budget } from '@hall/testkit';
 import { launchChromium, reloadUntil, screenshot, signIn } from '../src/browser.js';
 import { sharedPlatform } from '../src/platform.js';
-import { catalogAdminToken } from '../src/catalog-admin.js';
+import { catalogAdminToken, CATALOG_ADMIN } from '../src/catalog-admin.js';
 import { call, login as apiLogin, eventually, TINY_PNG } from '../src/client.js';
 
 const ITEM = '340621-WJW-XZQR-002'; // 再生育登记: 受理 → 审查 → 决定 → 办结 (birth-service-certificate)
@@ -30,9 +30,9 @@ describe('scenario: approval-browser', () => {
 
   const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
 
-  async function login(page: Page, username: string, displayName: string) {
+  async function login(page: Page, username: string, displayName: string, password?: string) {
     await page.goto(`${platform.ingress.console}/#/login`);
-    await signIn(page, username, displayName);
+    await signIn(page, username, displayName, password);
   }
 
   /** Reloads the inbox until the case shows up in it, then opens the case. */
@@ -208,9 +208,30 @@ describe('scenario: approval-browser', () => {
         }, 60_000);
         expect(anomaly).toMatchObject({ rule: 'certificate_failed', title: expect.stringContaining('制证失败'), department: 'gy-wjw', detail: { code: 'issuer_not_allowed' } });
 
-        // The definition is fixed; the admin retries from the case page until the certificate service
-        // has the fixed definition (it arrives by message) and the case completes.
-        expect((await put(definition.issuers)).status).toBe(200);
+        // The catalog administrator fixes the definition in the console (证照定义): the type names 卫健委 again.
+        await page.click('#logout');
+        await login(page, CATALOG_ADMIN.username, CATALOG_ADMIN.displayName, CATALOG_ADMIN.password);
+        await page.click('nav >> text=证照定义');
+        const typeRow = page.locator(`#certificate-types tr[data-code="${CERT_TYPE}"]`);
+        expect(await typeRow.textContent()).toContain('涡阳县民政局（gy-mzj）');
+        expect(await page.textContent('#issuers')).toContain('涡阳县卫生健康委员会');
+        await typeRow.locator('button[data-edit-type]').click();
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('type-issuers');
+        await page.fill('#type-issuers', 'gy-wjw-typo');
+        await page.click('#type-form button[type=submit]');
+        await page.waitForSelector('#type-error:has-text("没有发证机关记录")');
+        await page.fill('#type-issuers', definition.issuers.join(', '));
+        await page.click('#type-form button[type=submit]');
+        await page.waitForSelector('#type-result:has-text("已保存")');
+        expect(await typeRow.textContent()).toContain('涡阳县卫生健康委员会（gy-wjw）');
+        await shot(page, '09-certificate-type-fixed');
+        const fixed = await call('GET', `${catalog}/v1/certificate-types/${CERT_TYPE}`, { token: admin });
+        expect(fixed.body).toMatchObject({ issuers: definition.issuers, version: saved.body.version + 2, schema: definition.schema });
+
+        // The department admin retries from the case page until the certificate service has the fixed
+        // definition (it arrives by message) and the case completes.
+        await page.click('#logout');
+        await login(page, 'wjwadmin', '卫部门管理员');
         await page.goto(`${platform.ingress.console}/#/case/${kase.caseId}`);
         await page.waitForSelector('#retry-certificate');
         const deadline = Date.now() + budget(60_000);
@@ -227,7 +248,7 @@ describe('scenario: approval-browser', () => {
         }
         const history = await page.textContent('table tbody');
         for (const step of ['制证失败', '重新制证', '办结']) expect(history).toContain(step);
-        await shot(page, '09-certificate-retried');
+        await shot(page, '10-certificate-retried');
         const completed = await call('GET', `${approval}/v1/cases/${kase.caseId}`, { token: await staffToken('wjwadmin') });
         expect(completed.body).toMatchObject({ status: 'completed', certificateFailure: null });
         expect(completed.body.certificateId).toEqual(expect.any(String));

@@ -37,10 +37,10 @@ export function screenshot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** Fills the login form (portal or console) and waits until the page shows who is signed in. */
-export async function signIn(page: Page, username: string, displayName: string): Promise<void> {
+/** Fills the login form (portal or console) and waits until the page shows who is signed in (demo accounts share one password). */
+export async function signIn(page: Page, username: string, displayName: string, password = 'Hall#2026'): Promise<void> {
   await page.fill('#username', username);
-  await page.fill('#password', 'Hall#2026');
+  await page.fill('#password', password);
   await page.click('button[type=submit]');
   await page.waitForSelector(`#who:has-text("${displayName}")`);
 }

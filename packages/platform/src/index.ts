@@ -429,7 +429,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     cleanups.push(portal.close);
     const consoleIngress = await startIngress({
       identityUrl: processes['identity-staff']!.url, frontUrl: processes['approval']!.url,
-      extra: [{ prefix: '/certificate', url: processes['certificate']!.url }, { prefix: '/exchange', url: processes['exchange']!.url }],
+      extra: [{ prefix: '/certificate', url: processes['certificate']!.url }, { prefix: '/catalog', url: processes['catalog']!.url }, { prefix: '/exchange', url: processes['exchange']!.url }],
     });
     cleanups.push(consoleIngress.close);
     const supervisionIngress = await startIngress({ identityUrl: processes['identity-staff']!.url, frontUrl: processes['supervision']!.url });

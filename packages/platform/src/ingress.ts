@@ -3,7 +3,8 @@
  * `/auth/*` goes to the zone's identity realm, everything else to the zone's front service
  * (declaration with the portal in the internet zone, approval with the console in the extranet),
  * so the web UIs need no cross-origin calls. The console's origin also carries `/certificate/*`
- * (证照管理) and `/exchange/*` (the data-exchange API), as a deployment's extranet ingress does.
+ * (证照管理), `/catalog/*` (证照定义: issuers and certificate types) and `/exchange/*` (the
+ * data-exchange API), as a deployment's extranet ingress does.
  *
  * What the ingress adds on the way (issue 20):
  * - `X-Forwarded-For` is the address the ingress itself saw (a client's own header is replaced,

@@ -1,7 +1,9 @@
 // The staff console (审批工作台): my task inbox by position with deadline colours, claiming, case
 // detail (form, materials with preview, history, workflow position), actions with confirmation and
 // required reasons, supplement and special-procedure dialogs, case search and the department view
-// for admins, 证照管理 (the department's e-certificates, revocation, key rotation); over approval's API (same origin) and the staff identity realm (under /auth/).
+// for admins, 证照管理 (the department's e-certificates, revocation, key rotation), 证照定义 for admins (the
+// catalog's issuers and certificate types; catalog admins edit a type); over approval's API (same origin),
+// the certificate service and the catalog (same origin, /certificate/ and /catalog/) and the staff identity realm (under /auth/).
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
@@ -46,10 +48,11 @@ const problemText = (r) => `${r.data?.title ?? '操作失败'}${r.data?.detail ?
 function render(html) { main.innerHTML = html; main.focus(); }
 function showWho() {
   const p = session.principal;
-  who.textContent = p ? `${p.name}（${(p.positions ?? []).map((x) => POSITIONS[x] ?? x).join('、') || (isAdmin() ? '部门管理员' : '')}）` : '';
+  who.textContent = p ? `${p.name}（${(p.positions ?? []).map((x) => POSITIONS[x] ?? x).join('、') || (isAdmin() ? '部门管理员' : isCatalogAdmin() ? '目录管理员' : '')}）` : '';
   logoutButton.hidden = !p;
   nav.hidden = !p;
   document.getElementById('nav-dept').hidden = !isAdmin();
+  document.getElementById('nav-definitions').hidden = !isAdmin() && !isCatalogAdmin();
 }
 logoutButton.addEventListener('click', () => { session.clear(); showWho(); location.hash = '#/login'; });
 
@@ -134,7 +137,7 @@ async function department(query) {
   if (!r.ok) return render(`<p class="alert" role="alert">${esc(problemText(r))}</p>`);
   const failures = failed.ok ? failed.data.items : [];
   render(`<h1>部门待办总览</h1>
-    ${failures.length ? `<section aria-labelledby="h-failed"><h2 id="h-failed">制证失败（${failed.data.total}）</h2><p class="muted">修正事项目录中的发证机关、证照类型或生成签名密钥后，在办件页“重新制证”。</p>
+    ${failures.length ? `<section aria-labelledby="h-failed"><h2 id="h-failed">制证失败（${failed.data.total}）</h2><p class="muted">在<a href="#/certificate-definitions">证照定义</a>中修正发证机关、证照类型或生成签名密钥后，在办件页“重新制证”。</p>
     <div class="scroll"><table><thead><tr><th>办件编号</th><th>事项</th><th>原因</th><th>时间</th></tr></thead><tbody>
     ${failures.map((c) => `<tr><td><a href="#/case/${c.caseId}">${esc(c.caseNumber)}</a></td><td>${esc(c.itemName)}</td><td>${esc(c.certificateFailure.reason)}</td><td>${new Date(c.certificateFailure.failedAt).toLocaleString('zh-CN')}</td></tr>`).join('')}
     </tbody></table></div></section>` : ''}
@@ -346,6 +349,66 @@ async function certificates(query) {
   });
 }
 
+// 证照定义: the catalog's issuer records (发证机关) and certificate types (证照类型), over the catalog,
+// which the extranet ingress serves under /catalog/ on this origin. A catalog administrator fixes a
+// type's issuing departments or data schema here (each save is a new version the catalog sends to
+// the certificate service); a department admin then retries a case's failed certificate (重新制证).
+const HOLDER_KIND = { person: '自然人', legal_person: '法人' };
+const KEY_POLICY = { on_first_use: '首次签发时生成', admin: '由管理员生成' };
+const isCatalogAdmin = () => (session.principal?.roles ?? []).includes('catalog_admin');
+async function certificateDefinitions() {
+  if (!session.token) return login();
+  const [issuers, types] = await Promise.all([api('GET', '/catalog/v1/issuers'), api('GET', '/catalog/v1/certificate-types')]);
+  if (!issuers.ok || !types.ok) return render(`<h1>证照定义</h1><p class="alert" role="alert">${esc(problemText(issuers.ok ? types : issuers))}</p>`);
+  const issuerName = new Map(issuers.data.items.map((x) => [x.department, x.name]));
+  const editable = isCatalogAdmin();
+  render(`<h1>证照定义</h1><p class="muted">事项目录中的发证机关和证照类型。保存后发送至证照服务；因定义有误制证失败的办件，由部门管理员在办件页“重新制证”。</p>
+    <h2 id="h-issuers">发证机关</h2><div class="scroll"><table id="issuers" aria-labelledby="h-issuers"><thead><tr><th>部门编码</th><th>名称</th><th>统一社会信用代码</th><th>签名密钥</th><th>版本</th></tr></thead><tbody>
+    ${issuers.data.items.map((x) => `<tr><td>${esc(x.department)}</td><td>${esc(x.name)}</td><td>${esc(x.creditCode)}</td><td>${esc(KEY_POLICY[x.keyPolicy] ?? x.keyPolicy)}</td><td>${x.version}</td></tr>`).join('') || '<tr><td colspan="5">暂无发证机关</td></tr>'}
+    </tbody></table></div>
+    <h2 id="h-types">证照类型</h2><div class="scroll"><table id="certificate-types" aria-labelledby="h-types"><thead><tr><th>编码</th><th>名称</th><th>类型代码</th><th>持证人</th><th>发证部门</th><th>版本</th>${editable ? '<th>操作</th>' : ''}</tr></thead><tbody>
+    ${types.data.items.map((t) => `<tr data-code="${esc(t.code)}"><td>${esc(t.code)}</td><td>${esc(t.name)}</td><td>${esc(t.typeCode)}</td><td>${esc(HOLDER_KIND[t.holderKind] ?? t.holderKind)}</td>
+      <td>${t.issuers.length ? t.issuers.map((d) => `${esc(issuerName.get(d) ?? d)}（${esc(d)}）${issuerName.has(d) ? '' : ' <span class="deadline red">无发证机关记录</span>'}`).join('<br>') : '不限'}</td><td>${t.version}</td>
+      ${editable ? `<td><button type="button" data-edit-type="${esc(t.code)}" aria-label="修改${esc(t.name)}">修改</button></td>` : ''}</tr>`).join('') || `<tr><td colspan="${editable ? 7 : 6}">暂无证照类型</td></tr>`}
+    </tbody></table></div>
+    ${editable ? '' : '<p class="muted">修改证照定义须由目录管理员办理。</p>'}
+    <form id="type-form" hidden aria-labelledby="type-title"><h2 id="type-title">修改证照类型</h2>
+      <label for="type-issuers">发证部门（部门编码，以逗号分隔；留空表示不限）</label><input id="type-issuers" autocomplete="off">
+      <label for="type-schema">签发数据规范（JSON Schema）</label><textarea id="type-schema" rows="14" spellcheck="false"></textarea>
+      <p id="type-error" class="alert" role="alert"></p><button type="submit">保存并发送至证照服务</button><button type="button" class="secondary" id="type-cancel">取消</button></form>
+    <p id="type-result" class="notice" role="status"></p>`);
+  main.dataset.view = 'certificate-definitions';
+  const form = document.getElementById('type-form');
+  let editing = null;
+  for (const b of main.querySelectorAll('button[data-edit-type]')) {
+    b.addEventListener('click', () => {
+      editing = types.data.items.find((t) => t.code === b.dataset.editType);
+      document.getElementById('type-title').textContent = `修改证照类型：${editing.name}（${editing.code}）`;
+      document.getElementById('type-issuers').value = editing.issuers.join(', ');
+      document.getElementById('type-schema').value = JSON.stringify(editing.schema, null, 2);
+      document.getElementById('type-error').textContent = '';
+      form.hidden = false;
+      document.getElementById('type-issuers').focus();
+    });
+  }
+  document.getElementById('type-cancel').addEventListener('click', () => { form.hidden = true; editing = null; });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const error = document.getElementById('type-error');
+    const issuerCodes = document.getElementById('type-issuers').value.split(/[,，;；\s]+/).filter(Boolean);
+    const unknown = issuerCodes.filter((d) => !issuerName.has(d));
+    if (unknown.length) { error.textContent = `部门 ${unknown.join('、')} 没有发证机关记录`; document.getElementById('type-issuers').focus(); return; }
+    let schema;
+    try { schema = JSON.parse(document.getElementById('type-schema').value); } catch { schema = null; }
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema)) { error.textContent = '签发数据规范须为 JSON 对象'; document.getElementById('type-schema').focus(); return; }
+    const { code, version: _version, updatedAt: _updatedAt, ...definition } = editing;
+    const res = await api('PUT', `/catalog/v1/certificate-types/${encodeURIComponent(code)}`, { ...definition, issuers: issuerCodes, schema });
+    if (!res.ok) { error.textContent = problemText(res); return; }
+    await certificateDefinitions();
+    document.getElementById('type-result').textContent = `已保存${res.data.name}（第 ${res.data.version} 版），已发送至证照服务`;
+  });
+}
+
 function route() {
   showWho();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
@@ -356,6 +419,7 @@ function route() {
   if (parts[0] === 'search') return search(query);
   if (parts[0] === 'department') return department(query);
   if (parts[0] === 'certificates') return certificates(query);
+  if (parts[0] === 'certificate-definitions') return certificateDefinitions();
   return inbox(query);
 }
 window.addEventListener('hashchange', route);
