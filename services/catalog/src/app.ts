@@ -19,7 +19,7 @@ import { BundleInput, composeBundle } from './bundles.js';
 import { calendarRepository } from './calendar-store.js';
 import { DEMO_CATALOG, DEMO_BUNDLE, demoIssuers, demoTypeIssuers } from './demo-catalog.js';
 import { OpennessConfig, registerOpenness, seedOpenness, startOpenness } from './openness.js';
-import { certificateTypeRepository, registerCertificateTypes, DEMO_CERTIFICATE_TYPES } from './certificate-types.js';
+import { certificateTypeRepository, registerCertificateTypes, certificateIssuanceProblem, DEMO_CERTIFICATE_TYPES } from './certificate-types.js';
 import { issuerRepository, registerIssuers } from './issuers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -62,6 +62,18 @@ function savedOrThrow(r: SaveResult, code: string): { code: string; version: num
     case 'immutable': throw Problems.conflict('item_immutable', '已发布或已废止的版本不能修改', `请为事项 ${code} 新建版本后再修改`);
     case 'draft_exists': throw Problems.conflict('draft_exists', '该事项已有未发布的草稿版本', `草稿版本 ${r.version}`);
   }
+}
+
+/** The demo certificate types and issuer records (never over an admin's edit); how many were new. */
+export async function seedCertificateDefinitions(db: Db): Promise<{ types: number; issuers: number }> {
+  const types = certificateTypeRepository(db);
+  const typeIssuers = demoTypeIssuers();
+  let typesSeeded = 0;
+  for (const [code, d] of Object.entries(DEMO_CERTIFICATE_TYPES)) if (await types.save(code, { ...d, issuers: typeIssuers[code] ?? [] }, 'seed', true)) typesSeeded++;
+  const issuers = issuerRepository(db);
+  let issuersSeeded = 0;
+  for (const { department, ...d } of demoIssuers()) if (await issuers.save(department, d, 'seed', true)) issuersSeeded++;
+  return { types: typesSeeded, issuers: issuersSeeded };
 }
 
 export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
@@ -133,7 +145,12 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       schema: { params: ItemParams, response: { 200: Type.Object({ result: Type.String() }), 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema } },
     }, async (req) => {
       const draft = await items.get(req.params.code, req.params.version);
-      if (draft?.status === 'draft') { const errors = validateItemInput(inputOf(draft)); if (errors.length) throw invalid(errors); }
+      if (draft?.status === 'draft') {
+        const errors = validateItemInput(inputOf(draft));
+        if (errors.length) throw invalid(errors);
+        const issuance = await certificateIssuanceProblem(ctx.prisma, draft);
+        if (issuance) throw issuance;
+      }
       const result = await items.publish(req.params.code, req.params.version, req.principal.sub);
       if (result === 'not_found') throw Problems.notFound('item_not_found', '事项不存在');
       if (result === 'retired') throw Problems.conflict('item_retired', '该事项版本已废止，不能再发布');
@@ -228,13 +245,7 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       await items.ensureDraft(composeBundle(DEMO_BUNDLE, members), 'seed');
       if ((await items.publish(DEMO_BUNDLE.code, 1, 'seed')) === 'published') published++;
     }
-    const types = certificateTypeRepository(ctx.prisma);
-    let typesSeeded = 0;
-    const typeIssuers = demoTypeIssuers();
-    for (const [code, d] of Object.entries(DEMO_CERTIFICATE_TYPES)) if (await types.save(code, { ...d, issuers: typeIssuers[code] ?? [] }, 'seed', true)) typesSeeded++;
-    const issuers = issuerRepository(ctx.prisma);
-    let issuersSeeded = 0;
-    for (const { department, ...d } of demoIssuers()) if (await issuers.save(department, d, 'seed', true)) issuersSeeded++;
+    const { types: typesSeeded, issuers: issuersSeeded } = await seedCertificateDefinitions(ctx.prisma);
     ctx.outbox.notify();
     ctx.logger.info({ items: DEMO_CATALOG.length, published, certificateTypes: typesSeeded, issuers: issuersSeeded }, 'demo catalog seeded');
     ctx.logger.info({ articles: await seedOpenness(ctx) }, 'demo 政务公开 articles seeded');

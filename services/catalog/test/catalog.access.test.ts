@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createTokenSigner, generateSigningKey } from '@hall/auth';
 import { TEST_AUDIENCE, TEST_ISSUER } from '@hall/testkit/service-env';
-import { startCatalog, itemRepository, BIRTH_REGISTRATION, type Harness } from './helpers.js';
+import { startCatalog, itemRepository, seedCertificateDefinitions, BIRTH_REGISTRATION, type Harness } from './helpers.js';
 
 const CODE = 'T-ACCESS-001';
 let h: Harness;
 beforeAll(async () => {
   h = await startCatalog();
   await itemRepository(h.svc.ctx.prisma).ensureDraft({ ...BIRTH_REGISTRATION, code: CODE }, 'test');
+  await seedCertificateDefinitions(h.svc.ctx.prisma); // its 生育服务证 must be issuable by 卫健委 to publish
 }, 60_000);
 afterAll(async () => { await h?.close(); }, 30_000);
 

@@ -1,7 +1,7 @@
 /** 证照类型 definitions: admin API with validation, and each save published to the certificate service on X. */
 import { randomUUID } from 'node:crypto';
 import { Messages } from '@hall/contracts';
-import { startCatalog, waitFor, type Harness } from './helpers.js';
+import { startCatalog, waitFor, itemRepository, BIRTH_REGISTRATION, type Harness } from './helpers.js';
 import { DEMO_CERTIFICATE_TYPES } from '../src/certificate-types.js';
 
 let h: Harness;
@@ -16,6 +16,7 @@ afterAll(async () => { await h?.close(); }, 30_000);
 const put = (code: string, payload: object, token = admin) => h.svc.app.inject({ method: 'PUT', url: `/v1/certificate-types/${code}`, headers: { authorization: `Bearer ${token}` }, payload });
 const get = (code: string) => h.svc.app.inject({ method: 'GET', url: `/v1/certificate-types/${code}`, headers: { authorization: `Bearer ${clerk}` } });
 const marriage = DEMO_CERTIFICATE_TYPES['marriage-certificate']!;
+const putIssuer = (department: string, payload: object, token = admin) => h.svc.app.inject({ method: 'PUT', url: `/v1/issuers/${department}`, headers: { authorization: `Bearer ${token}` }, payload });
 
 describe('certificate types', () => {
   it('should save a definition as a new version each time and publish it on X', async () => {
@@ -79,7 +80,6 @@ async function definitionSeed() {
 }
 
 describe('issuers (发证机关)', () => {
-  const putIssuer = (department: string, payload: object, token = admin) => h.svc.app.inject({ method: 'PUT', url: `/v1/issuers/${department}`, headers: { authorization: `Bearer ${token}` }, payload });
 
   it('should save an issuer record as a new version each time and publish it on X', async () => {
     const r1 = await putIssuer('t-sthj', { name: '亳州市涡阳县生态环境分局', creditCode: '11341621003000007H' });
@@ -108,5 +108,44 @@ describe('issuers (发证机关)', () => {
     expect((await put('t-eia', { ...marriage, issuers: ['gy-sthj', 'zh-sthj'] })).json()).toMatchObject({ issuers: ['gy-sthj', 'zh-sthj'] });
     const [row] = await waitFor(async () => { const r = (await h.outbox('catalog.certificate-type.published')).filter((x) => x.correlation_id === 'certificate-type:t-eia'); return r.length === 1 && r; });
     expect(row!.payload.payload.issuers).toEqual(['gy-sthj', 'zh-sthj']);
+  });
+});
+
+describe('publication of an item that issues a certificate', () => {
+  const CODE = 'T-ISSUE-001';
+  const TYPE = 't-issue-birth';
+  const publish = () => h.svc.app.inject({ method: 'POST', url: `/v1/items/${CODE}/versions/1/publish`, headers: { authorization: `Bearer ${admin}` } });
+  /** A refusal is problem+json with a stable code and a Chinese title; the version stays a draft and nothing is announced. */
+  async function expectRefused(code: string, title: string, detail: string) {
+    const r = await publish();
+    expect(r.statusCode).toBe(422);
+    expect(r.headers['content-type']).toContain('application/problem+json');
+    expect(r.json()).toMatchObject({ code, title, detail: expect.stringContaining(detail) });
+    expect((await h.svc.ctx.prisma.item.findUniqueOrThrow({ where: { code_version: { code: CODE, version: 1 } } })).status).toBe('draft');
+    expect((await h.outbox('catalog.item.published')).filter((o) => o.correlation_id === `${CODE}@1`)).toEqual([]);
+  }
+
+  it('should refuse an item whose certificate type or issuer does not exist, or whose type does not name its department', async () => {
+    await itemRepository(h.svc.ctx.prisma).ensureDraft({ ...BIRTH_REGISTRATION, code: CODE, certificateType: TYPE }, 'test');
+    await expectRefused('certificate_type_unknown', '事项的证照类型未定义', `证照类型“${TYPE}”未在事项目录中定义`);
+
+    expect((await put(TYPE, { ...marriage, name: '生育服务证', issuers: ['t-other'] })).statusCode).toBe(200);
+    await h.svc.ctx.prisma.issuer.deleteMany({ where: { department: 'gy-wjw' } }); // as no test before had registered it
+    await expectRefused('issuer_unknown', '事项的实施部门没有发证机关记录', '涡阳县卫生健康委员会（gy-wjw）没有发证机关记录');
+
+    expect((await putIssuer('gy-wjw', { name: '涡阳县卫生健康委员会', creditCode: '11341621003000001X' })).statusCode).toBe(200);
+    await expectRefused('issuer_not_allowed', '证照类型的发证部门不包括事项的实施部门', '证照类型“生育服务证”的发证部门为 t-other，不包括涡阳县卫生健康委员会（gy-wjw）');
+
+    expect((await put(TYPE, { ...marriage, name: '生育服务证', issuers: ['t-other', 'gy-wjw'] })).statusCode).toBe(200);
+    expect((await publish()).json()).toEqual({ result: 'published' });
+  });
+
+  it('should publish an item whose type names no issuing departments once its department has an issuer record', async () => {
+    const code = 'T-ISSUE-002';
+    expect((await put('t-issue-any', { ...marriage, issuers: [] })).statusCode).toBe(200);
+    expect((await putIssuer('gy-wjw', { name: '涡阳县卫生健康委员会', creditCode: '11341621003000001X' })).statusCode).toBe(200);
+    await itemRepository(h.svc.ctx.prisma).ensureDraft({ ...BIRTH_REGISTRATION, code, certificateType: 't-issue-any' }, 'test');
+    const r = await h.svc.app.inject({ method: 'POST', url: `/v1/items/${code}/versions/1/publish`, headers: { authorization: `Bearer ${admin}` } });
+    expect(r.json()).toEqual({ result: 'published' });
   });
 });

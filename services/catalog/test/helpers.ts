@@ -10,6 +10,7 @@ import { createServiceEnv, type ServiceEnv } from '@hall/testkit/service-env';
 import { connectNats, type NatsConnection } from '@hall/messaging';
 import { createLogger } from '@hall/logging';
 import { definition, type CatalogConfig } from '../src/app.js';
+export { seedCertificateDefinitions } from '../src/app.js';
 import type { Db } from '../src/db.js';
 
 export { BIRTH_REGISTRATION } from '../src/demo-items.js';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { startCatalog, itemRepository, type Harness } from './helpers.js';
+import { startCatalog, itemRepository, seedCertificateDefinitions, type Harness } from './helpers.js';
 import { DEMO_CATALOG, DEMO_BUNDLE } from '../src/demo-catalog.js';
 import { importItems, parseImportFile } from '../src/import.js';
 
@@ -15,6 +15,7 @@ let h: Harness;
 let admin: string, clerk: string;
 beforeAll(async () => {
   h = await startCatalog();
+  await seedCertificateDefinitions(h.svc.ctx.prisma); // the demo items' certificate types and issuers, needed to publish them
   admin = h.env.token({ sub: randomUUID(), name: '目录管理员', roles: ['staff', 'catalog_admin'] });
   clerk = h.env.token({ sub: randomUUID(), name: '王受理', roles: ['staff'], department: 'zh-rsj', positions: ['acceptance'] });
 }, 60_000);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, createPublisher, type NatsConnection } from '@hall/messaging';
 import { createLogger } from '@hall/logging';
 import { startDeclaration, PNG, type Harness as DeclarationHarness } from '../../declaration/test/helpers.js';
-import { startCatalog, waitFor, type Harness } from './helpers.js';
+import { startCatalog, waitFor, seedCertificateDefinitions, type Harness } from './helpers.js';
 import { DEMO_CATALOG } from '../src/demo-catalog.js';
 
 const source = DEMO_CATALOG.find((i) => i.code === '340621-CL-GGFW-001')!;
@@ -19,6 +19,7 @@ let cat: Harness, decl: DeclarationHarness, relayNc: NatsConnection;
 let admin: string, applicant: string;
 beforeAll(async () => {
   [cat, decl] = await Promise.all([startCatalog(), startDeclaration()]);
+  await seedCertificateDefinitions(cat.svc.ctx.prisma); // 残疾人证 must be issuable by 残联 to publish
   admin = cat.env.token({ sub: randomUUID(), name: '目录管理员', roles: ['staff', 'catalog_admin'] });
   applicant = decl.env.token({ sub: randomUUID(), name: '李残联', roles: ['applicant'] });
   const creds = decl.env.nats.users['relay-out-receiver']!;
