@@ -399,16 +399,21 @@ export const SupervisionWarningRaised = Envelope(
 );
 
 /** Approval asks the certificate service to issue the item's certificate for an approved case. */
+/** What a certificate request is for: the case, the certificate type and the issuing department. */
+const CertificateRequestSubject = {
+  caseId: Uuid,
+  caseNumber: Str(64),
+  applicationId: Uuid,
+  certificateType: Str(64),
+  department: Str(64),
+};
+
 export const CertificateRequested = Envelope(
   'certificate.requested',
   1,
   Type.Object(
     {
-      caseId: Uuid,
-      caseNumber: Str(64),
-      applicationId: Uuid,
-      certificateType: Str(64),
-      department: Str(64),
+      ...CertificateRequestSubject,
       holder: Type.Object({ accountId: Str(64), name: Str(100) }, { additionalProperties: false }),
       data: Type.Record(Type.String(), Type.Unknown()),
     },
@@ -446,11 +451,10 @@ export const CertificateFailed = Envelope(
   1,
   Type.Object(
     {
-      caseId: Uuid,
-      caseNumber: Str(64),
-      applicationId: Uuid,
-      certificateType: Str(64),
-      department: Str(64),
+      /** The id of the certificate.requested message refused (each retry is a new request). */
+      requestId: Uuid,
+      /** What that request was for, as it said (its holder and data stay with the certificate service). */
+      request: Type.Object(CertificateRequestSubject, { additionalProperties: false }),
       /** Stable machine code of the cause. */
       code: Type.Union(['certificate_type_unknown', 'issuer_unknown', 'issuer_not_allowed', 'data_invalid', 'signing_key_missing'].map((c) => Type.Literal(c))),
       /** The cause for staff, in Chinese. */

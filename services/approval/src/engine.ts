@@ -503,12 +503,13 @@ export async function certificateIssued(tx: Tx, p: CertificateIssued['payload'],
  * the history records each failure. A case no longer waiting for a certificate only records it.
  */
 export async function certificateFailed(tx: Tx, p: CertificateFailed['payload'], now = new Date()): Promise<CaseRow | null> {
-  const c = await lockCase(tx, p.caseId);
-  if (!c) throw new CaseNotYetKnown(`no case ${p.caseId}`);
+  const { caseId, certificateType } = p.request;
+  const c = await lockCase(tx, caseId);
+  if (!c) throw new CaseNotYetKnown(`no case ${caseId}`);
   const waiting = CLOSED.has(c.status) ? null : await tx.caseTask.findFirst({ where: { caseId: c.id, kind: 'complete', status: 'waiting' } });
-  await record(tx, c, { action: 'certificate_failed', actor: SYSTEM, at: now, step: waiting?.stepKey, reason: `制证失败：${p.reason}`, detail: { code: p.code, certificateType: p.certificateType } });
+  await record(tx, c, { action: 'certificate_failed', actor: SYSTEM, at: now, step: waiting?.stepKey, reason: `制证失败：${p.reason}`, detail: { code: p.code, certificateType, requestId: p.requestId } });
   if (!waiting) return null;
-  const failure = { code: p.code, reason: p.reason, certificateType: p.certificateType, failedAt: p.failedAt };
+  const failure = { code: p.code, reason: p.reason, certificateType, failedAt: p.failedAt };
   return tx.case.update({ where: { id: c.id }, data: { certificateFailure: failure } });
 }
 

@@ -30,8 +30,10 @@ describe('certificate failure on a case', () => {
     expect((await call(h, 'POST', `/v1/cases/${c.id}/certificate/retry`, admin)).body.code).toBe('no_certificate_failure');
 
     const failedAt = h.svc.ctx.clock.now();
+    // certificate.failed names the refused request by its message id.
+    const [request] = await h.svc.ctx.prisma.$queryRawUnsafe<{ payload: { id: string } }[]>("SELECT payload FROM outbox WHERE type = 'certificate.requested' AND correlation_id = $1", app.applicationId);
     await h.publish('certificate', 'certificate.failed', {
-      caseId: c.id, caseNumber: c.caseNumber, applicationId: app.applicationId, certificateType: ITEM.certificateType, department: 'gy-wjw',
+      requestId: request!.payload.id, request: { caseId: c.id, caseNumber: c.caseNumber, applicationId: app.applicationId, certificateType: ITEM.certificateType, department: 'gy-wjw' },
       code: 'issuer_unknown', reason: '部门“gy-wjw”没有发证机关记录', failedAt: failedAt.toISOString(),
     });
     const shown = await waitFor(async () => { const r = await call(h, 'GET', `/v1/cases/${c.id}`, clerk); return r.body.certificateFailure && r.body; }, { timeoutMs: 60_000, what: 'the case to show 制证失败' });

@@ -188,7 +188,7 @@ export const definition: ServiceDefinition<typeof CertificateConfig, Db> = {
         const req = (m as CertificateRequested).payload;
         // A refusal commits with the inbox row and certificate.failed: acknowledged, never retried by itself.
         let refused: { code: string; reason: string } | null = null;
-        await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { const r = await certificates.issue(tx, req, ctx.clock.now()); refused = r.status === 'refused' ? r : null; });
+        await handleOnce(ctx.prisma, 'certificate', m.id, async (tx) => { const r = await certificates.issue(tx, req, m.id, ctx.clock.now()); refused = r.status === 'refused' ? r : null; });
         ctx.outbox.notify();
         if (refused) { const r: { code: string; reason: string } = refused; ctx.logger.error({ messageId: m.id, caseId: req.caseId, certificateType: req.certificateType, code: r.code, reason: r.reason }, 'certificate request refused'); return; }
         // The document step, on every delivery until done (a failure here leaves the request unacknowledged).

@@ -110,8 +110,9 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
      * announced (certificate.failed: approval shows 制证失败 on the case, supervision records an
      * anomaly), and the caller acknowledges the request. A later request for the case (an admin's
      * retry after fixing the definition) is judged afresh; issuing removes the refusal.
+     * `requestId` is the id of the certificate.requested message; certificate.failed names it.
      */
-    async issue(tx: Tx, req: CertificateRequested['payload'], now = new Date()): Promise<IssueResult> {
+    async issue(tx: Tx, req: CertificateRequested['payload'], requestId: string, now = new Date()): Promise<IssueResult> {
       const existing = await tx.certificate.findUnique({ where: { caseId: req.caseId } });
       if (existing) return { status: 'issued', certificate: existing };
       const refuse = async (code: FailureCode, reason: string, errors: DataError[] = []): Promise<IssueResult> => {
@@ -120,7 +121,7 @@ export function certificateService(db: Db, opts: IssuerOptions = { algorithm: 'S
         await audit(tx, { actor: 'system', action: 'certificate.refuse', target: req.caseId, detail: { caseNumber: req.caseNumber, certificateType: req.certificateType, code, errors } });
         await enqueue(tx, buildMessage('certificate.failed', {
           zone: 'extranet', correlationId: req.applicationId,
-          payload: { caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, certificateType: req.certificateType, department: req.department, code, reason, failedAt: now.toISOString() },
+          payload: { requestId, request: { caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, certificateType: req.certificateType, department: req.department }, code, reason, failedAt: now.toISOString() },
         }));
         return { status: 'refused', code, reason, errors };
       };

@@ -23,18 +23,24 @@ const eia = (version: number, issuers: string[]): CertificateTypePublished['payl
 describe('certificate requests that cannot be honoured', () => {
   it('should refuse an unknown type with certificate.failed, then issue on a retry once the catalog defines it', async () => {
     const req = certificateRequest({ certificateType: 'test-eia-approval', department: 'gy-sthj', data: { projectName: '涡阳县污水处理厂扩建' } });
-    await h.handled(await h.request(req));
+    const requestId = await h.request(req);
+    await h.handled(requestId);
     const [failed] = await waitFor(async () => { const f = await failures(req.applicationId); return f.length === 1 && f; });
     expect(failed!.subject).toBe('hall.x.certificate.failed');
     expect(Messages['certificate.failed'].check.Check(failed!.payload)).toBe(true);
-    expect(failed!.payload.payload).toMatchObject({ caseId: req.caseId, caseNumber: req.caseNumber, department: 'gy-sthj', certificateType: 'test-eia-approval', code: 'certificate_type_unknown', reason: expect.stringContaining('test-eia-approval') });
+    // It names the refused request and says what that was for, without its holder or data.
+    expect(failed!.payload.payload).toEqual({
+      requestId, request: { caseId: req.caseId, caseNumber: req.caseNumber, applicationId: req.applicationId, department: 'gy-sthj', certificateType: 'test-eia-approval' },
+      code: 'certificate_type_unknown', reason: expect.stringContaining('test-eia-approval'), failedAt: expect.any(String),
+    });
     expect(await h.svc.ctx.prisma.certificateRefusal.findUniqueOrThrow({ where: { caseId: req.caseId } })).toMatchObject({ code: 'certificate_type_unknown' });
 
     // The type is defined, but the department has no issuer record yet.
     await publishType(eia(1, ['gy-sthj']));
-    await h.handled(await h.request(req));
+    const retryId = await h.request(req);
+    await h.handled(retryId);
     await waitFor(async () => (await failures(req.applicationId)).length === 2);
-    expect((await failures(req.applicationId))[1]!.payload.payload).toMatchObject({ code: 'issuer_unknown', reason: expect.stringContaining('发证机关') });
+    expect((await failures(req.applicationId))[1]!.payload.payload).toMatchObject({ requestId: retryId, code: 'issuer_unknown', reason: expect.stringContaining('发证机关') });
 
     // The catalog registers the issuer: the retry issues, signed with the issuer's code, and the refusal is gone.
     await h.publishIssuer({ department: 'gy-sthj', name: '亳州市涡阳县生态环境分局', creditCode: '11341621003000007H' });

@@ -112,7 +112,7 @@ export async function issueCertificate(h: Harness, holderId: string): Promise<st
   const result = await prisma.$transaction((tx: never) => certificateService(prisma).issue(tx, {
     caseId: randomUUID(), caseNumber: `GY-WJW-20261126-${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`, applicationId: randomUUID(),
     certificateType: 'birth-service-certificate', department: 'gy-wjw', holder: { accountId: holderId, name: '周梦婕' }, data: { 女方姓名: '周梦婕', 孩次: 1 },
-  }));
+  }, randomUUID()));
   if (result.status !== 'issued') throw new Error(`certificate refused: ${JSON.stringify(result)}`);
   return result.certificate.id;
 }

@@ -66,7 +66,7 @@ export async function caseEvents(tx: Tx | Db, caseNumber: string): Promise<CaseE
 export async function recordCertificateFailure(tx: Tx, messageId: string, p: CertificateFailed['payload']): Promise<void> {
   const id = randomUUID();
   await tx.anomaly.create({
-    data: { id, rule: 'certificate_failed', caseNumber: p.caseNumber, department: p.department, messageId, actor: 'system', detail: { code: p.code, reason: p.reason, certificateType: p.certificateType, at: p.failedAt }, detectedAt: new Date() },
+    data: { id, rule: 'certificate_failed', caseNumber: p.request.caseNumber, department: p.request.department, messageId, actor: 'system', detail: { code: p.code, reason: p.reason, certificateType: p.request.certificateType, requestId: p.requestId, at: p.failedAt }, detectedAt: new Date() },
   });
   await chainRecord(tx, 'anomaly', id);
 }

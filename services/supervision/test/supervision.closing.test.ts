@@ -2,6 +2,7 @@
  * Issue 19: every terminal status closes the case (denied included), and a certificate the
  * certificate service could not issue (certificate.failed) is listed as an anomaly of the case.
  */
+import { randomUUID } from 'node:crypto';
 import { buildMessage } from '@hall/contracts';
 import { startSupervision, caseFlow, newCaseNumber, waitFor, type Harness } from './helpers.js';
 
@@ -38,16 +39,17 @@ describe('closing cases and certificate failures', () => {
     const flow = caseFlow(caseNumber, [['receive', 'received', t0], ['accept', 'accepted', minutes(t0, 20)], ['approve', 'approved', minutes(t0, 40)]]);
     for (const m of flow) await h.publish(m);
     const { caseId, applicationId } = flow[0]!.payload;
+    const requestId = randomUUID();
     const failed = buildMessage('certificate.failed', {
       zone: 'extranet', correlationId: applicationId,
-      payload: { caseId, caseNumber, applicationId, certificateType: 'eia-approval', department: 'gy-wjw', code: 'issuer_unknown', reason: '部门“gy-wjw”没有发证机关记录', failedAt: minutes(t0, 41).toISOString() },
+      payload: { requestId, request: { caseId, caseNumber, applicationId, certificateType: 'eia-approval', department: 'gy-wjw' }, code: 'issuer_unknown', reason: '部门“gy-wjw”没有发证机关记录', failedAt: minutes(t0, 41).toISOString() },
     });
     await h.publish(failed);
     const listed = await waitFor(async () => {
       const r = (await h.svc.app.inject({ method: 'GET', url: `/v1/anomalies?caseNumber=${caseNumber}&rule=certificate_failed`, headers: supervisor })).json();
       return r.items?.length === 1 && r.items[0];
     }, { timeoutMs: 60_000, what: 'the certificate failure to be listed as an anomaly' });
-    expect(listed).toMatchObject({ rule: 'certificate_failed', title: expect.stringContaining('制证失败'), caseNumber, department: 'gy-wjw', messageId: failed.id, retractedAt: null, detail: { code: 'issuer_unknown' } });
+    expect(listed).toMatchObject({ rule: 'certificate_failed', title: expect.stringContaining('制证失败'), caseNumber, department: 'gy-wjw', messageId: failed.id, retractedAt: null, detail: { code: 'issuer_unknown', certificateType: 'eia-approval', requestId } });
     // A later recomputation of the case (another transition) keeps it.
     await h.publish(caseFlow(caseNumber, [['complete', 'completed', minutes(t0, 50), { from: 'approved' }]], { caseId, applicationId })[0]!);
     await waitFor(async () => (await caseRow(caseNumber))?.status === 'completed');
