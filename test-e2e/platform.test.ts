@@ -17,6 +17,7 @@ import './scenarios/certificate-lifecycle.js';
 import './scenarios/certificate-reuse.js';
 import './scenarios/browser.js';
 import './scenarios/openness-browser.js';
+import './scenarios/sessions-browser.js';
 import './scenarios/supervision-login.js';
 import './scenarios/every-item.js';
 import './scenarios/approval-browser.js';

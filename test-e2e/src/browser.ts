@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { budget } from '@hall/testkit';
 
 export const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
@@ -66,4 +67,17 @@ export async function reloadUntil(page: Page, selector: string, text: string | R
     await page.reload();
     await page.waitForLoadState('domcontentloaded');
   }
+}
+
+/**
+ * axe-core (@axe-core/playwright) on the page as it is now, with the WCAG 2.1 A and AA rules:
+ * throws on any serious or critical violation, naming the rule, its impact and the first elements
+ * (and saves `axe-<name>.png`). Minor and moderate findings are not failures here.
+ */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (!bad.length) return;
+  await screenshot(page, `axe-${name}`);
+  throw new Error(`axe: ${bad.length} serious or critical violation(s) on ${name} (${page.url()}):\n${bad.map((v) => `- ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ') ?? ''}`).join('\n    ')}`).join('\n')}`);
 }

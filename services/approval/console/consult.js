@@ -25,10 +25,10 @@ const menu = document.getElementById('nav');
 if (menu) menu.append(link); else { link.style.color = 'inherit'; document.querySelector('header .brand')?.after(link); }
 
 const token = () => sessionStorage.getItem('staff-token');
+// console.js's fetch renews an expired token (and sends an ended sign-in to the login page and back).
 async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${token()}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  const res = await window.hallConsole.authorizedFetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { ok: res.ok, status: res.status, data: await res.json().catch(() => null) };
 }
 const STATES = [['open', '待答复'], ['answered', '已答复'], ['all', '全部']];

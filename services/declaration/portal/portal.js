@@ -3,38 +3,43 @@
 // Other portal modules (e.g. the certificate wallet, openness pages) add routes through
 // window.hallPortal.registerRoute(name, handler) and reuse api/render/esc from it.
 import { certificatePicker, wireCertificatePickers, pickedCertificates } from './certificate-picker.js';
+import { createSession } from '/lib/session.js';
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const logoutButton = document.getElementById('logout');
 
-const session = {
-  get token() { return sessionStorage.getItem('token'); },
-  get name() { return sessionStorage.getItem('name'); },
-  get roles() { return JSON.parse(sessionStorage.getItem('roles') ?? '[]'); },
+// The sign-in with silent renewal (packages/http/ui/session.js), plus the portal's own: who acts for whom.
+const signIn = createSession('');
+const session = Object.defineProperties(signIn.session, Object.getOwnPropertyDescriptors({
+  get sub() { return this.principal?.sub ?? null; },
+  get name() { return this.principal?.name ?? null; },
+  get roles() { return this.principal?.roles ?? []; },
   /** The party an agent (代办员) or handler (经办人) acts for: { partyId, partyName, relation }, or null. */
   get actingFor() { return JSON.parse(sessionStorage.getItem('actingFor') ?? 'null'); },
-  set(token, principal) { sessionStorage.setItem('token', token); sessionStorage.setItem('name', principal.name); sessionStorage.setItem('roles', JSON.stringify(principal.roles ?? [])); },
   setActingFor(party) { if (party) sessionStorage.setItem('actingFor', JSON.stringify(party)); else sessionStorage.removeItem('actingFor'); },
-  clear() { for (const k of ['token', 'name', 'roles', 'actingFor']) sessionStorage.removeItem(k); },
-};
+}));
+const renew = signIn.renew;
+const clearSession = () => { signIn.session.clear(); session.setActingFor(null); };
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const when = (iso) => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '');
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString('zh-CN') : '');
 
-function authHeaders(extra = {}) {
-  const h = { ...extra };
-  if (session.token) h.authorization = `Bearer ${session.token}`;
-  if (session.actingFor) h['x-on-behalf-of'] = session.actingFor.partyId;
-  return h;
+const actingHeader = () => (session.actingFor ? { 'x-on-behalf-of': session.actingFor.partyId } : {});
+
+/** Sends the citizen to the login page and back to where they were (a form there restores its draft). */
+function sessionEnded() {
+  clearSession();
+  if (!location.hash.startsWith('#/login')) location.hash = `#/login?next=${encodeURIComponent(location.hash || '#/')}`;
 }
 
 async function api(method, path, body, headers = {}) {
-  const h = authHeaders(headers);
-  if (body !== undefined) h['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await signIn.authorizedFetch(path, {
+    method, headers: { ...actingHeader(), ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
+  }, sessionEnded);
+  // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
+  if (res.status === 401 && !path.startsWith('/auth/')) return new Promise(() => {});
   const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (res.status === 401 && !path.startsWith('/auth/')) { session.clear(); location.hash = `#/login?next=${encodeURIComponent(location.hash)}`; }
   return { ok: res.ok, status: res.status, data };
 }
 
@@ -55,7 +60,11 @@ async function showWho() {
     }
   }
 }
-logoutButton.addEventListener('click', () => { session.clear(); showWho(); location.hash = '#/'; });
+logoutButton.addEventListener('click', () => {
+  // Ends the sign-in at identity too, and forgets unsent forms.
+  localDrafts.forget();
+  signIn.logout(); session.setActingFor(null); showWho(); location.hash = '#/';
+});
 
 const itemList = (items) => `<ul class="items">${items.map((i) => `<li><a href="#/item/${encodeURIComponent(i.code)}">${esc(i.name)}</a><br>
   <span class="help">${esc(i.departmentName ?? i.department)} · ${esc(i.powerType)} · ${i.promisedDays === 0 ? '即办件' : `承诺 ${i.promisedDays} 个工作日`} · ${i.visits ? `到现场 ${i.visits} 次` : '无需到现场'}</span></li>`).join('') || '<li>没有找到相关事项</li>'}</ul>`;
@@ -101,6 +110,16 @@ async function halls() {
 const GUIDE_LABELS = { legalBasis: '办事依据', conditions: '办理条件', procedure: '办理程序', place: '受理地点', contact: '联系方式', hours: '受理时间', timeLimit: '办理期限', fees: '收费标准', visits: '到现场次数', kind: '办件类型' };
 const guideEntries = (g) => Object.entries(g).sort(([a], [b]) => (Object.keys(GUIDE_LABELS).indexOf(a) + 1 || 99) - (Object.keys(GUIDE_LABELS).indexOf(b) + 1 || 99));
 const FORM_TEXT = { original: '原件', copy: '复印件', original_and_copy: '原件及复印件', electronic: '电子件' };
+const TYPE_NAMES = { 'image/jpeg': 'JPG', 'image/png': 'PNG', 'image/gif': 'GIF', 'image/webp': 'WEBP', 'image/bmp': 'BMP', 'image/tiff': 'TIFF', 'application/pdf': 'PDF', 'application/ofd': 'OFD' };
+/** The allowed file types as a citizen names them: 图片（JPG/PNG）、PDF. */
+function typesText(types) {
+  const images = types.filter((t) => t.startsWith('image/')).map((t) => TYPE_NAMES[t] ?? t.slice(6).toUpperCase());
+  const others = types.filter((t) => !t.startsWith('image/')).map((t) => TYPE_NAMES[t] ?? t);
+  return [...(images.length ? [`图片（${images.join('/')}）`] : []), ...others].join('、');
+}
+const megabytes = (bytes) => (bytes >= 1048576 ? `${Number((bytes / 1048576).toFixed(1))} MB` : `${Math.ceil(bytes / 1024)} KB`);
+/** 格式：图片（JPG/PNG）、PDF，不超过 10 MB */
+const fileRule = (m) => `格式：${typesText(m.allowedTypes)}，不超过 ${megabytes(m.maxSizeBytes)}`;
 
 async function item(code) {
   const r = await api('GET', `/v1/items/${encodeURIComponent(code)}`);
@@ -112,7 +131,7 @@ async function item(code) {
     ${retired ? '<p class="alert">该事项版本已废止，暂停受理新的申请。</p>' : ''}
     <h2>办理指南</h2><dl class="guide">${guideEntries(it.guide).map(([k, v]) => `<dt>${esc(GUIDE_LABELS[k] ?? k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
     <h2>所需材料</h2><ul class="materials">${it.materials.map((m) => `<li>${esc(m.name)}${m.required ? '（必需）' : '（可选）'}${m.form ? ` · ${esc(FORM_TEXT[m.form] ?? m.form)}` : ''}
-      <span class="help">${esc(m.allowedTypes.join('、'))}，不超过 ${Math.max(1, Math.round(m.maxSizeBytes / 1048576))} MB${m.eCertificateType ? '；已有电子证照的可免提交' : ''}</span></li>`).join('')}</ul>
+      <span class="help">${esc(fileRule(m))}${m.eCertificateType ? '；已有电子证照的可免提交' : ''}</span></li>`).join('')}</ul>
     ${it.flowchartSvg ? `<h2>办理流程图</h2><figure class="flowchart"><img src="/v1/items/${encodeURIComponent(it.code)}/flowchart.svg" alt="${esc(it.name)}办理流程图：${esc((it.workflow?.steps ?? []).map((s) => s.name).join(' → '))}"></figure>` : ''}
     <div class="actions">${retired ? '' : `<a class="button" href="#/apply/${encodeURIComponent(it.code)}">在线申报</a>`}
       ${it.visits && !retired ? `<a class="button secondary" href="#/book/${encodeURIComponent(it.code)}">网上预约</a>` : ''}
@@ -123,14 +142,105 @@ async function login(query) {
   const next = new URLSearchParams(query).get('next') ?? '#/my';
   render(`<h1>用户登录</h1><form id="login"><label for="username">用户名</label><input id="username" autocomplete="username" required>
     <label for="password">密码</label><input id="password" type="password" autocomplete="current-password" required>
-    <div id="login-error" class="field-error" role="alert"></div><button type="submit">登录</button></form>`);
+    <div id="login-error" class="field-error" role="alert"></div><button type="submit">登录</button></form>
+    <p><a href="#/register?next=${encodeURIComponent(next)}">注册个人账号</a> · <a href="#/reset">忘记密码</a></p>`);
   document.getElementById('login').addEventListener('submit', async (e) => {
     e.preventDefault();
     const r = await api('POST', '/auth/v1/auth/login', { username: document.getElementById('username').value, password: document.getElementById('password').value });
     if (!r.ok) { document.getElementById('login-error').textContent = r.data?.title ?? '登录失败'; return; }
-    session.set(r.data.accessToken, r.data.principal);
+    session.set(r.data);
     await showWho();
     location.hash = next;
+  });
+}
+
+// —— registration (个人注册) and password reset (找回密码), over the public identity realm ——
+const PASSWORD_RULE = '至少 8 位，包含字母、数字、符号中的至少两类，且不含用户名';
+const field = (id, label, attrs = '', helpText = '') => `<label for="${id}">${label}</label><input id="${id}" ${attrs} aria-describedby="${helpText ? `${id}-h ` : ''}${id}-e">
+  ${helpText ? `<div id="${id}-h" class="help">${helpText}</div>` : ''}<div id="${id}-e" class="field-error" aria-live="polite"></div>`;
+/** Shows a problem's per-field errors under the inputs `${prefix}-<name>`; returns whether any was shown. */
+function showProblemFields(res, prefix) {
+  let shown = false;
+  for (const fe of res.data?.errors ?? []) {
+    const el = document.getElementById(`${prefix}-${fe.field.split('/').pop()}`);
+    if (el) { el.setAttribute('aria-invalid', 'true'); document.getElementById(`${el.id}-e`).textContent = fe.message; shown = true; }
+  }
+  return shown;
+}
+
+function register(query) {
+  const next = new URLSearchParams(query).get('next') ?? '#/my';
+  render(`<h1>注册个人账号</h1><p class="help">注册后可在网上申报、查询办件。带 * 的为必填项。</p><form id="register" novalidate>
+    ${field('r-username', '用户名 *', 'autocomplete="username" required maxlength="32"', '4–32 位，以字母开头，可含字母、数字和 _ . -')}
+    ${field('r-name', '姓名 *', 'autocomplete="name" required maxlength="32"')}
+    ${field('r-idNumber', '身份证号码 *', 'required maxlength="18" autocomplete="off"')}
+    ${field('r-phone', '手机号码 *', 'type="tel" inputmode="numeric" autocomplete="tel" required maxlength="11"', '用于接收办理进度和找回密码的验证码')}
+    ${field('r-password', '密码 *', 'type="password" autocomplete="new-password" required', PASSWORD_RULE)}
+    ${field('r-password2', '确认密码 *', 'type="password" autocomplete="new-password" required')}
+    <div id="register-error" class="alert" role="alert" hidden></div><button type="submit">注册</button></form>
+    <p>已有账号？<a href="#/login?next=${encodeURIComponent(next)}">登录</a></p>`);
+  document.getElementById('register').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors();
+    const v = (id) => document.getElementById(id).value.trim();
+    const box = document.getElementById('register-error');
+    box.hidden = true;
+    if (document.getElementById('r-password').value !== document.getElementById('r-password2').value) {
+      document.getElementById('r-password2').setAttribute('aria-invalid', 'true');
+      document.getElementById('r-password2-e').textContent = '两次输入的密码不一致';
+      document.getElementById('r-password2').focus();
+      return;
+    }
+    const account = { username: v('r-username'), name: v('r-name'), idNumber: v('r-idNumber'), phone: v('r-phone'), password: document.getElementById('r-password').value };
+    const res = await api('POST', '/auth/v1/accounts', account);
+    if (!res.ok) {
+      const byCode = { id_number_invalid: 'r-idNumber', id_number_registered: 'r-idNumber', password_too_weak: 'r-password', username_taken: 'r-username' }[res.data?.code];
+      if (byCode) { document.getElementById(byCode).setAttribute('aria-invalid', 'true'); document.getElementById(`${byCode}-e`).textContent = problem(res, '注册失败'); }
+      else if (!showProblemFields(res, 'r')) { box.hidden = false; box.textContent = problem(res, '注册失败'); }
+      main.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    const signedIn = await api('POST', '/auth/v1/auth/login', { username: account.username, password: account.password });
+    if (!signedIn.ok) { location.hash = `#/login?next=${encodeURIComponent(next)}`; return; }
+    session.set(signedIn.data);
+    await showWho();
+    location.hash = next;
+  });
+}
+
+function reset() {
+  render(`<h1>找回密码</h1><form id="reset-request" novalidate><p class="help">验证码将以短信发送到注册时填写的手机号码。</p>
+    ${field('p-username', '用户名', 'autocomplete="username" required')}
+    <button type="submit">获取验证码</button></form>
+    <form id="reset-confirm" novalidate hidden><p class="notice" id="reset-sent" role="status"></p>
+    ${field('p-code', '短信验证码', 'inputmode="numeric" autocomplete="one-time-code" maxlength="6" required')}
+    ${field('p-newPassword', '新密码', 'type="password" autocomplete="new-password" required', PASSWORD_RULE)}
+    <div id="reset-error" class="alert" role="alert" hidden></div><button type="submit">重置密码</button></form>
+    <p><a href="#/login">返回登录</a></p>`);
+  const username = () => document.getElementById('p-username').value.trim();
+  document.getElementById('reset-request').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors();
+    if (!username()) { document.getElementById('p-username-e').textContent = '请填写用户名'; return; }
+    const res = await api('POST', '/auth/v1/auth/password-reset', { username: username() });
+    if (!res.ok) { document.getElementById('p-username-e').textContent = res.status === 429 ? '请求过于频繁，请稍后再试' : problem(res, '发送失败'); return; }
+    const confirmForm = document.getElementById('reset-confirm');
+    confirmForm.hidden = false;
+    document.getElementById('reset-sent').textContent = '如果该账号存在并登记了手机号码，验证码已发送，10 分钟内有效。';
+    document.getElementById('p-code').focus();
+  });
+  document.getElementById('reset-confirm').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors();
+    const res = await api('POST', '/auth/v1/auth/password-reset/confirm', { username: username(), code: document.getElementById('p-code').value.trim(), newPassword: document.getElementById('p-newPassword').value });
+    const box = document.getElementById('reset-error');
+    if (!res.ok) {
+      const target = res.data?.code === 'password_too_weak' ? 'p-newPassword' : res.data?.code === 'reset_code_invalid' || res.data?.code === 'validation_failed' ? 'p-code' : null;
+      if (target) { document.getElementById(target).setAttribute('aria-invalid', 'true'); document.getElementById(`${target}-e`).textContent = res.data?.code === 'validation_failed' ? '请输入 6 位数字验证码' : problem(res, '重置失败'); document.getElementById(target).focus(); }
+      else { box.hidden = false; box.textContent = problem(res, '重置失败'); }
+      return;
+    }
+    render('<h1>密码已重置</h1><p class="notice" id="reset-done">密码已重置，原有登录均已退出。请使用新密码登录。</p><p><a class="button" href="#/login">去登录</a></p>');
   });
 }
 
@@ -147,23 +257,33 @@ function inputFor(name, s, required, help) {
     ${help ? `<div id="h-${name}" class="help">${esc(help)}</div>` : ''}<div id="e-${name}" class="field-error" aria-live="polite"></div>`;
 }
 
-function uploadWithProgress(url, file, bar) {
+function xhrUpload(url, file, bar) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
-    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries({ ...actingHeader(), ...(session.token ? { authorization: `Bearer ${session.token}` } : {}) })) xhr.setRequestHeader(k, v);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; };
-    xhr.onload = () => { let data = null; try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ } if (xhr.status < 300) bar.value = 1; resolve({ ok: xhr.status < 300, data }); };
-    xhr.onerror = () => resolve({ ok: false, data: { title: '网络错误，请重试' } });
+    xhr.onload = () => { let data = null; try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ } if (xhr.status < 300) bar.value = 1; resolve({ ok: xhr.status < 300, status: xhr.status, data }); };
+    xhr.onerror = () => resolve({ ok: false, status: 0, data: { title: '网络错误，请重试' } });
     xhr.send(file);
   });
 }
 
-/** File inputs with progress bars; returns the map materialCode → materialId that fills as files upload. */
-function materialInputs(materials, target, uploaded = {}, names = {}) {
+/** An upload with progress, renewing an expired access token like api() does. */
+async function uploadWithProgress(url, file, bar) {
+  await signIn.freshToken();
+  let res = await xhrUpload(url, file, bar);
+  if (res.status === 401 && (await renew())) res = await xhrUpload(url, file, bar);
+  if (res.status === 401) sessionEnded();
+  return res;
+}
+
+/** File inputs with progress bars; returns the map materialCode → materialId that fills as files upload (onUploaded after each). */
+function materialInputs(materials, target, uploaded = {}, names = {}, onUploaded = () => {}) {
   const html = materials.map((m) => `<div class="material"><label for="m-${esc(m.code)}">${esc(m.name)}${m.required ? ' *' : ''}</label>
-      <input id="m-${esc(m.code)}" type="file" data-code="${esc(m.code)}" accept="${esc(m.allowedTypes.join(','))}" aria-describedby="me-${esc(m.code)}">
+      <input id="m-${esc(m.code)}" type="file" data-code="${esc(m.code)}" accept="${esc(m.allowedTypes.join(','))}" aria-describedby="mr-${esc(m.code)} me-${esc(m.code)}">
+      <div id="mr-${esc(m.code)}" class="help">${esc(fileRule(m))}</div>
       <progress id="p-${esc(m.code)}" value="${uploaded[m.code] ? 1 : 0}" max="1" aria-label="${esc(m.name)}上传进度"></progress>
       <div id="me-${esc(m.code)}" class="${uploaded[m.code] ? 'help' : 'field-error'}" aria-live="polite">${uploaded[m.code] ? `已上传：${esc(names[m.code] ?? '')}` : ''}</div>${m.eCertificateType && target.startsWith('itemCode=') ? certificatePicker(m) : ''}</div>`).join('');
   const wire = () => {
@@ -176,7 +296,7 @@ function materialInputs(materials, target, uploaded = {}, names = {}) {
         msg.textContent = '上传中…';
         msg.className = 'help';
         const res = await uploadWithProgress(`/v1/materials?${target}&materialCode=${encodeURIComponent(code)}&fileName=${encodeURIComponent(file.name)}`, file, document.getElementById(`p-${code}`));
-        if (res.ok) { uploaded[code] = res.data.materialId; names[code] = file.name; msg.textContent = `已上传：${file.name}`; msg.className = 'help'; }
+        if (res.ok) { uploaded[code] = res.data.materialId; names[code] = file.name; msg.textContent = `已上传：${file.name}`; msg.className = 'help'; onUploaded(); }
         else { delete uploaded[code]; msg.textContent = problem(res, '上传失败'); msg.className = 'field-error'; }
       });
     }
@@ -208,59 +328,106 @@ function readForm(schema, order) {
   return form;
 }
 
+/**
+ * The unsent form of each item, kept in this tab (sessionStorage) per signed-in person and party
+ * and written at every keystroke, so that a sign-in that ends mid-form (or a reload) returns to it
+ * intact after the next login. Forgotten at logout and once the application is submitted.
+ */
+const localDrafts = {
+  key: (itemCode) => `form:${session.sub}:${session.actingFor?.partyId ?? ''}:${itemCode}`,
+  get(itemCode) { return JSON.parse(sessionStorage.getItem(this.key(itemCode)) ?? 'null'); },
+  put(itemCode, value) { sessionStorage.setItem(this.key(itemCode), JSON.stringify(value)); },
+  drop(itemCode) { sessionStorage.removeItem(this.key(itemCode)); },
+  forget() { for (const k of Object.keys(sessionStorage)) if (k.startsWith('form:')) sessionStorage.removeItem(k); },
+};
+
 async function apply(code, query) {
   if (needLogin(`#/apply/${code}${query ? `?${query}` : ''}`)) return;
   const r = await api('GET', `/v1/items/${encodeURIComponent(code)}`);
   if (!r.ok) return render(`<p class="alert">${esc(r.data?.title ?? '事项不存在')}</p>`);
   const it = r.data;
   const draftId = new URLSearchParams(query).get('draft');
-  const draft = draftId ? (await api('GET', `/v1/drafts/${encodeURIComponent(draftId)}`)).data : null;
+  // This tab's copy is the newest (written at every keystroke); the saved draft serves another tab or device.
+  const local = localDrafts.get(it.code);
+  const fromLocal = local && (!draftId || local.draftId === draftId) ? local : null;
+  const draft = !fromLocal && draftId ? (await api('GET', `/v1/drafts/${encodeURIComponent(draftId)}`)).data : null;
   const schema = it.formSchema;
   const order = schema['x-ui']?.order ?? Object.keys(schema.properties ?? {});
   const help = schema['x-ui']?.help ?? {};
   const required = new Set(schema.required ?? []);
   const key = crypto.randomUUID();
-  const uploaded = {}, names = {};
+  const uploaded = { ...(fromLocal?.uploaded ?? {}) }, names = { ...(fromLocal?.names ?? {}) };
   for (const m of draft?.materials ?? []) { uploaded[m.materialCode] = m.materialId; names[m.materialCode] = m.fileName ?? ''; }
-  const files = materialInputs(it.materials, `itemCode=${encodeURIComponent(it.code)}`, uploaded, names);
+  let autosave = () => {};
+  const files = materialInputs(it.materials, `itemCode=${encodeURIComponent(it.code)}`, uploaded, names, () => autosave());
   const acting = session.actingFor;
   render(`<h1>申报：${esc(it.name)}</h1>${acting ? `<p class="notice">您正在代 <strong>${esc(acting.partyName)}</strong> 办理</p>` : ''}
-    ${draft ? `<p class="help">已恢复 ${when(draft.updatedAt)} 保存的草稿</p>` : ''}<form id="apply" novalidate>
+    ${fromLocal ? '<p class="notice" id="restored">已恢复您尚未提交的申请表和材料，请核对后提交</p>' : draft ? `<p class="help">已恢复 ${when(draft.updatedAt)} 保存的草稿</p>` : ''}<form id="apply" novalidate>
     <fieldset><legend>申请表</legend>${order.map((n) => inputFor(n, schema.properties[n], required.has(n), help[n])).join('')}</fieldset>
     <fieldset><legend>申请材料</legend>${files.html}</fieldset>
-    <div id="form-error" class="alert" role="alert" hidden></div><p id="draft-status" class="help" aria-live="polite"></p>
+    <div id="form-error" class="alert" role="alert" hidden></div><p id="draft-status" class="help" aria-live="polite">填写内容会自动保存为草稿</p>
     <div class="actions"><button type="submit">提交申报</button><button type="button" id="save-draft" class="secondary">保存草稿</button></div></form>`);
-  for (const [n, v] of Object.entries(draft?.form ?? {})) { const el = document.getElementById(`f-${n}`); if (el) el.value = v; }
+  for (const [n, v] of Object.entries(fromLocal?.form ?? draft?.form ?? {})) { const el = document.getElementById(`f-${n}`); if (el) el.value = v; }
   files.wire();
   wireCertificatePickers(main, (p) => api('GET', p));
-  let savedDraft = draft?.draftId ?? null;
+  let savedDraft = fromLocal?.draftId ?? draft?.draftId ?? null;
   const chosen = () => Object.entries(uploaded).map(([materialCode, materialId]) => ({ materialCode, materialId }));
-  document.getElementById('save-draft').addEventListener('click', async () => {
+  const keepLocal = () => localDrafts.put(it.code, { draftId: savedDraft, form: readForm(schema, order), uploaded, names });
+  const status = document.getElementById('draft-status');
+  // Saves one at a time, in order; a draft deleted meanwhile (submitted elsewhere) is saved anew.
+  let saving = Promise.resolve();
+  let timer = null;
+  const saveDraft = (quiet) => (saving = saving.then(async () => {
     const body = { form: readForm(schema, order), materials: chosen() };
-    const res = savedDraft ? await api('PUT', `/v1/drafts/${savedDraft}`, body) : await api('POST', '/v1/drafts', { itemCode: it.code, ...body });
-    const status = document.getElementById('draft-status');
-    if (!res.ok) { status.textContent = problem(res, '草稿保存失败'); return; }
+    let res = savedDraft ? await api('PUT', `/v1/drafts/${savedDraft}`, body) : null;
+    if (!res || res.status === 404) res = await api('POST', '/v1/drafts', { itemCode: it.code, ...body });
+    if (!res.ok) { if (!quiet) status.textContent = problem(res, '草稿保存失败'); return; }
     savedDraft = res.data.draftId;
-    status.textContent = `草稿已保存（${when(res.data.updatedAt)}），可在“个人中心 · 我的草稿”中继续填写`;
-  });
-  document.getElementById('apply').addEventListener('submit', async (e) => {
+    keepLocal();
+    // The address names the draft: a reload or the login after an ended sign-in comes back to it.
+    if (location.hash.startsWith(`#/apply/${encodeURIComponent(it.code)}`)) history.replaceState(null, '', `#/apply/${encodeURIComponent(it.code)}?draft=${savedDraft}`);
+    status.textContent = quiet ? `已自动保存草稿（${when(res.data.updatedAt)}）` : `草稿已保存（${when(res.data.updatedAt)}），可在“个人中心 · 我的草稿”中继续填写`;
+  }));
+  autosave = () => { keepLocal(); clearTimeout(timer); timer = setTimeout(() => saveDraft(true), 1000); };
+  const formEl = document.getElementById('apply');
+  formEl.addEventListener('input', (e) => { if (e.target.type !== 'file') autosave(); });
+  formEl.addEventListener('change', (e) => { if (e.target.type !== 'file') autosave(); });
+  document.getElementById('save-draft').addEventListener('click', () => { clearTimeout(timer); saveDraft(false); });
+  formEl.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFieldErrors();
+    keepLocal();
+    clearTimeout(timer);
+    await saving;
     const picked = pickedCertificates(main);
     const body = { itemCode: it.code, form: readForm(schema, order), materials: [...chosen().filter((m) => !picked.some((p) => p.materialCode === m.materialCode)), ...picked], ...(savedDraft ? { draftId: savedDraft } : {}) };
     const res = await api('POST', '/v1/applications', body, { 'idempotency-key': key });
     const box = document.getElementById('form-error');
-    if (res.ok) { location.hash = `#/receipt/${res.data.applicationId}?no=${encodeURIComponent(res.data.receiptNo)}`; return; }
+    if (res.ok) { localDrafts.drop(it.code); location.hash = `#/receipt/${res.data.applicationId}?no=${encodeURIComponent(res.data.receiptNo)}`; return; }
     box.hidden = false;
     box.textContent = problem(res, '提交失败');
     showFieldErrors(res);
   });
 }
 
-function receipt(id, query) {
+/** 受理回执: what was filed, when, with whom and by when it is promised; printable. */
+async function receipt(id, query) {
   const no = new URLSearchParams(query).get('no');
-  render(`<h1>申报成功</h1><p class="notice">您的申报已提交，受理回执编号：<strong id="receipt-no">${esc(no)}</strong></p>
-    <p>办理进度将通过短信通知，您也可以在“个人中心”中随时查看。</p><a href="#/app/${esc(id)}">查看办理进度</a>`);
+  const a = (await api('GET', `/v1/applications/${encodeURIComponent(id)}`)).data;
+  const it = a ? (await api('GET', `/v1/items/${encodeURIComponent(a.itemCode)}`)).data : null;
+  const limit = it ? (it.promisedDays === 0 ? '即办件' : `${it.promisedDays} 个工作日（自受理之日起计算）`) : '';
+  render(`<h1>申报成功</h1><p class="notice">您的申报已提交，受理回执编号：<strong id="receipt-no">${esc(a?.receiptNo ?? no)}</strong></p>
+    ${a ? `<section id="receipt" class="receipt" aria-labelledby="receipt-title"><h2 id="receipt-title">网上申报受理回执</h2><dl class="guide">
+      <dt>回执编号</dt><dd>${esc(a.receiptNo)}</dd><dt>申报事项</dt><dd id="receipt-item">${esc(a.itemName)}</dd>
+      ${it ? `<dt>受理部门</dt><dd>${esc(it.departmentName)}</dd>` : ''}
+      ${a.submittedAs !== 'self' ? `<dt>代为申报</dt><dd>${esc(a.submittedByName)}</dd>` : ''}
+      <dt>提交时间</dt><dd id="receipt-date">${when(a.submittedAt)}</dd>
+      <dt>承诺办理时限</dt><dd id="receipt-limit">${esc(limit)}</dd>
+      ${a.dueAt ? `<dt>承诺办结日期</dt><dd>${day(a.dueAt)}</dd>` : ''}
+      <dt>当前状态</dt><dd>${esc(a.statusText)}</dd></dl>
+      <p class="help">部门受理后，办件编号和承诺办结日期将通过短信通知，也可在“个人中心”查看。</p></section>` : ''}
+    <div class="actions no-print"><button type="button" id="print-receipt">打印回执</button><a class="button secondary" href="#/app/${esc(id)}">查看办理进度</a></div>`);
+  document.getElementById('print-receipt').addEventListener('click', () => window.print());
 }
 
 // —— personal centre ——
@@ -319,7 +486,9 @@ async function settings(nav) {
     <h2>代办授权</h2><p class="help">授权便民服务中心的代办员代您申报和查询办件，可随时撤回。</p>
     <ul class="items" id="consents">${(consents.data?.items ?? []).map((c) => `<li>${esc(c.agentName)}${c.servicePoint ? `（${esc(c.servicePoint)}）` : ''} <span class="help">有效期至 ${day(c.expiresAt)}</span>
       <button type="button" class="secondary small" data-revoke="${c.id}">撤回授权</button></li>`).join('') || '<li>暂无代办授权</li>'}</ul>
-    <form id="consent"><label for="agent">代办员用户名</label><div class="row"><input id="agent" required><button type="submit">授权</button></div><p id="consent-status" class="field-error" role="alert"></p></form>
+    <form id="consent"><label for="agent">代办员用户名</label><input id="agent" required aria-describedby="agent-h"><div id="agent-h" class="help">请向便民服务中心的代办员索取其用户名</div>
+      <label for="consent-days">授权期限</label><div class="row"><select id="consent-days"><option value="90">3 个月</option><option value="180">6 个月</option><option value="365" selected>1 年</option></select><button type="submit">授权</button></div>
+      <p class="help">再次授权同一代办员时，以您这次选择的期限为准。</p><p id="consent-status" class="field-error" role="alert"></p></form>
     ${(reps.data?.items ?? []).length || isAgent ? `<h2>代为办理</h2><p class="help">选择您代其办理的群众或企业；之后的申报、查询都以其名义进行。</p>
       <label for="acting">当前办理对象</label><select id="acting"><option value="">本人（${esc(session.name)}）</option>${(reps.data?.items ?? []).map((p) => `<option value="${esc(p.partyId)}" data-name="${esc(p.partyName)}" ${acting?.partyId === p.partyId ? 'selected' : ''}>${esc(p.partyName)}（${p.relation === 'agent' ? '代办' : p.relation === 'handler' ? '经办' : '法定代表人'}）</option>`).join('')}</select>` : ''}`);
   document.getElementById('contact').addEventListener('submit', async (e) => {
@@ -332,7 +501,7 @@ async function settings(nav) {
   });
   document.getElementById('consent').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const res = await api('POST', '/auth/v1/consents', { agentUsername: document.getElementById('agent').value.trim() });
+    const res = await api('POST', '/auth/v1/consents', { agentUsername: document.getElementById('agent').value.trim(), days: Number(document.getElementById('consent-days').value) });
     if (!res.ok) { document.getElementById('consent-status').textContent = problem(res, '授权失败'); return; }
     settings(nav);
   });
@@ -369,7 +538,7 @@ async function application(id) {
       <label for="s-comment">补正说明</label><textarea id="s-comment" rows="2"></textarea>
       <div id="sup-error" class="alert" role="alert" hidden></div><button type="submit">提交补正</button></form></section>` : ''}
     ${a.can.evaluate ? `<section aria-labelledby="ev-h"><h2 id="ev-h">服务评价</h2><form id="evaluate"><fieldset><legend>您对本次办理的评价</legend>
-      ${LEVELS.map(([v, t]) => `<label class="inline"><input type="radio" name="level" value="${v}" ${v === 5 ? 'checked' : ''}> ${t}</label>`).join('')}</fieldset>
+      ${LEVELS.map(([v, t]) => `<label class="inline"><input type="radio" name="level" value="${v}" required> ${t}</label>`).join('')}</fieldset>
       <label for="ev-comment">评价意见（不满意时请写明原因）</label><textarea id="ev-comment" rows="3"></textarea><div id="ev-error" class="field-error" role="alert"></div><button type="submit">提交评价</button></form></section>` : ''}
     ${a.evaluation ? `<p class="notice" id="evaluation">您的评价：${esc(a.evaluation.levelText)}${a.evaluation.comment ? `（${esc(a.evaluation.comment)}）` : ''}</p>` : ''}
     <div class="actions"><a class="button secondary" href="#/consult?app=${a.applicationId}">咨询此办件</a>
@@ -395,7 +564,10 @@ async function application(id) {
   });
   document.getElementById('evaluate')?.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const level = Number(main.querySelector('input[name=level]:checked').value);
+    // Nothing is chosen in advance: the citizen's own judgement, not a default 非常满意.
+    const chosenLevel = main.querySelector('input[name=level]:checked');
+    if (!chosenLevel) { document.getElementById('ev-error').textContent = '请选择评价等级'; main.querySelector('input[name=level]').focus(); return; }
+    const level = Number(chosenLevel.value);
     const comment = document.getElementById('ev-comment').value.trim();
     const res = await api('POST', `/v1/applications/${a.applicationId}/evaluation`, { level, ...(comment ? { comment } : {}) });
     if (!res.ok) { document.getElementById('ev-error').textContent = problem(res, '评价提交失败'); return; }
@@ -458,6 +630,8 @@ const routes = {
   halls: () => halls(),
   item: (parts) => item(parts[1]),
   login: (_p, query) => login(query),
+  register: (_p, query) => register(query),
+  reset: () => reset(),
   apply: (parts, query) => apply(parts[1], query),
   receipt: (parts, query) => receipt(parts[1], query),
   my: (_p, query) => my(query),

@@ -1,29 +1,34 @@
 // The holder's wallet (我的证照): their e-certificates from the internet zone's records, each with
 // its status, the PDF download and the certificate file for offline verification. A handler acting
 // for a legal person passes ?for=<party id>, sent as X-On-Behalf-Of (identity checks the grant).
+import { createSession } from '/lib/session.js';
 const wallet = document.getElementById('wallet');
+// The portal's sign-in (same tab), renewed silently like on the portal's pages.
+const signIn = createSession('');
+const toLogin = () => { location.href = `/#/login?next=${encodeURIComponent('#/my')}`; };
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-const token = sessionStorage.getItem('token');
 // The portal keeps the party being acted for in sessionStorage (portal.js session.actingFor).
 const acting = JSON.parse(sessionStorage.getItem('actingFor') ?? 'null');
 const onBehalf = new URLSearchParams(location.search).get('for') ?? acting?.partyId ?? null;
-const headers = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(onBehalf ? { 'x-on-behalf-of': onBehalf } : {}) };
+const headers = onBehalf ? { 'x-on-behalf-of': onBehalf } : {};
 
 async function download(id, kind) {
-  const res = await fetch(kind === 'pdf' ? `/v1/certificates/${encodeURIComponent(id)}/pdf` : `/v1/certificates/${encodeURIComponent(id)}`, { headers });
+  const res = await signIn.authorizedFetch(kind === 'pdf' ? `/v1/certificates/${encodeURIComponent(id)}/pdf` : `/v1/certificates/${encodeURIComponent(id)}`, { headers }, toLogin);
   if (!res.ok) { wallet.insertAdjacentHTML('afterbegin', '<p class="alert" role="alert">下载失败，请稍后再试</p>'); return; }
   const blob = kind === 'pdf' ? await res.blob() : new Blob([JSON.stringify((await res.json()).file, null, 2)], { type: 'application/json' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${id}.${kind === 'pdf' ? 'pdf' : 'json'}`;
+  // The PDF under the name the service gives it (出生医学证明-张三.pdf, from Content-Disposition's filename*).
+  const named = /filename\*=UTF-8''([^;]+)/i.exec(res.headers.get('content-disposition') ?? '');
+  a.download = named ? decodeURIComponent(named[1]) : `${id}.${kind === 'pdf' ? 'pdf' : 'json'}`;
   a.click();
   URL.revokeObjectURL(a.href);
 }
 
 async function load() {
-  if (!token) { location.href = `/#/login?next=${encodeURIComponent('#/my')}`; return; }
-  const res = await fetch('/v1/certificates', { headers });
-  if (res.status === 401) { location.href = '/#/login'; return; }
+  if (!signIn.session.token) { toLogin(); return; }
+  const res = await signIn.authorizedFetch('/v1/certificates', { headers }, toLogin);
+  if (res.status === 401) return;
   const items = res.ok ? (await res.json()).items : [];
   const whose = onBehalf && acting?.partyId === onBehalf ? `<p class="notice">${esc(acting.partyName)} 的电子证照（您作为经办人查看）</p>` : '';
   wallet.innerHTML = whose + (items.length === 0 ? '<p id="wallet-empty">暂无电子证照</p>' : `<ul class="items" id="wallet-list">${items.map((c) => `<li data-id="${esc(c.id)}">
