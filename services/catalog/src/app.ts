@@ -19,7 +19,7 @@ import { BundleInput, composeBundle } from './bundles.js';
 import { calendarRepository } from './calendar-store.js';
 import { DEMO_CATALOG, DEMO_BUNDLE, demoIssuers, demoTypeIssuers } from './demo-catalog.js';
 import { OpennessConfig, registerOpenness, seedOpenness, startOpenness } from './openness.js';
-import { certificateTypeRepository, registerCertificateTypes, certificateIssuanceProblem, DEMO_CERTIFICATE_TYPES } from './certificate-types.js';
+import { certificateTypeRepository, registerCertificateTypes, certificateIssuanceRefusal, DEMO_CERTIFICATE_TYPES } from './certificate-types.js';
 import { issuerRepository, registerIssuers } from './issuers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -148,8 +148,8 @@ export const definition: ServiceDefinition<typeof CatalogConfig, Db> = {
       if (draft?.status === 'draft') {
         const errors = validateItemInput(inputOf(draft));
         if (errors.length) throw invalid(errors);
-        const issuance = await certificateIssuanceProblem(ctx.prisma, draft);
-        if (issuance) throw issuance;
+        const refusal = await certificateIssuanceRefusal(ctx.prisma, draft);
+        if (refusal) throw new ProblemError(422, refusal.code, refusal.title, { detail: refusal.detail });
       }
       const result = await items.publish(req.params.code, req.params.version, req.principal.sub);
       if (result === 'not_found') throw Problems.notFound('item_not_found', '事项不存在');

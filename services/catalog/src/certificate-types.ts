@@ -87,22 +87,25 @@ export function certificateTypeRepository(db: Db) {
   };
 }
 
+/** Why the certificate service would refuse an item's certificates: its refusal code, a Chinese title and a detail. */
+export interface IssuanceRefusal { code: 'certificate_type_unknown' | 'issuer_unknown' | 'issuer_not_allowed'; title: string; detail: string }
+
 /**
  * Why an item cannot be published with its certificate type, or null: the type must be defined, the
  * item's department must have an issuer record, and a type that names its issuing departments must
- * name the item's. Checked at publication, so that no published item asks the certificate service
- * for a certificate it must refuse (制证失败); the codes are the certificate service's refusal codes.
+ * name the item's. Checked at publication (the publish route, the bulk import's --publish), so that
+ * no published item asks the certificate service for a certificate it must refuse (制证失败).
  */
-export async function certificateIssuanceProblem(db: Db, item: { department: string; departmentName: string; certificateType: string | null }): Promise<ProblemError | null> {
+export async function certificateIssuanceRefusal(db: Db, item: { department: string; departmentName: string; certificateType?: string | null }): Promise<IssuanceRefusal | null> {
   if (!item.certificateType) return null;
   const [type, issuer] = await Promise.all([
     db.certificateType.findUnique({ where: { code: item.certificateType }, select: { name: true, issuers: true } }),
     db.issuer.findUnique({ where: { department: item.department }, select: { name: true } }),
   ]);
-  if (!type) return new ProblemError(422, 'certificate_type_unknown', '事项的证照类型未定义', { detail: `证照类型“${item.certificateType}”未在事项目录中定义，请先定义证照类型` });
-  if (!issuer) return new ProblemError(422, 'issuer_unknown', '事项的实施部门没有发证机关记录', { detail: `${item.departmentName}（${item.department}）没有发证机关记录（名称、统一社会信用代码），请先登记发证机关` });
+  if (!type) return { code: 'certificate_type_unknown', title: '事项的证照类型未定义', detail: `证照类型“${item.certificateType}”未在事项目录中定义，请先定义证照类型` };
+  if (!issuer) return { code: 'issuer_unknown', title: '事项的实施部门没有发证机关记录', detail: `${item.departmentName}（${item.department}）没有发证机关记录（名称、统一社会信用代码），请先登记发证机关` };
   if (type.issuers.length && !type.issuers.includes(item.department)) {
-    return new ProblemError(422, 'issuer_not_allowed', '证照类型的发证部门不包括事项的实施部门', { detail: `证照类型“${type.name}”的发证部门为 ${type.issuers.join('、')}，不包括${issuer.name}（${item.department}）` });
+    return { code: 'issuer_not_allowed', title: '证照类型的发证部门不包括事项的实施部门', detail: `证照类型“${type.name}”的发证部门为 ${type.issuers.join('、')}，不包括${issuer.name}（${item.department}）` };
   }
   return null;
 }

@@ -4,7 +4,7 @@
  *   DATABASE_URL=... pnpm --filter @hall/catalog import <file.csv|file.json> [--publish] [--report report.json]
  *
  * Good rows are saved (as drafts, or published with --publish: their outbox rows are sent by the
- * running catalog service); the exit code is 0 when every row was imported, 1 when some were rejected.
+ * running catalog service; with --publish a row whose certificate could not be issued is rejected); the exit code is 0 when every row was imported, 1 when some were rejected.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import cliProgress from 'cli-progress';
 import { createPrisma } from './db.js';
 import { itemRepository } from './items.js';
 import { importItems, parseImportFile } from './import.js';
+import { certificateIssuanceRefusal } from './certificate-types.js';
 
 async function main(argv: string[]): Promise<number> {
   const file = argv.find((a) => !a.startsWith('--'));
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   bar.start(rows.length, 0, { rejected });
   try {
     const report = await importItems(itemRepository(prisma), rows, {
-      actor: `import:${path.basename(file)}`, publish: argv.includes('--publish'),
+      actor: `import:${path.basename(file)}`, ...(argv.includes('--publish') ? { publish: { refusal: (d) => certificateIssuanceRefusal(prisma, d) } } : {}),
       onRow: (done, r) => { if (r.result === 'rejected') rejected++; bar.update(done, { rejected }); },
     });
     bar.stop();

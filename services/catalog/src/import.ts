@@ -16,6 +16,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ItemInput, validateItemInput, GUIDE_FIELDS, type InputError } from './item-input.js';
 import { defaultSteps } from './demo-catalog.js';
 import type { itemRepository } from './items.js';
+import type { IssuanceRefusal } from './certificate-types.js';
 
 export interface RowReport { row: number; code: string | null; result: 'created' | 'updated' | 'new_version' | 'published' | 'rejected'; errors?: InputError[] }
 export interface ImportReport { total: number; imported: number; rejected: number; rows: RowReport[] }
@@ -113,7 +114,12 @@ function schemaErrors(candidate: unknown): InputError[] {
 /** Validates and saves every row; `onRow` reports progress after each. */
 export async function importItems(
   repo: ReturnType<typeof itemRepository>, rows: Record<string, unknown>[],
-  opts: { actor: string; publish?: boolean; onRow?: (done: number, report: RowReport) => void },
+  opts: {
+    actor: string;
+    /** Publish each good row; a row whose certificate the certificate service would refuse (`refusal`) is rejected, not saved. */
+    publish?: { refusal: (d: ItemInput) => Promise<IssuanceRefusal | null> };
+    onRow?: (done: number, report: RowReport) => void;
+  },
 ): Promise<ImportReport> {
   const reports: RowReport[] = [];
   const seen = new Set<string>();
@@ -125,6 +131,10 @@ export async function importItems(
     const all = [...errors, ...(errors.length ? [] : schemaErrors(input))];
     if (all.length === 0) all.push(...validateItemInput(input as ItemInput));
     if (code && seen.has(code)) all.push({ field: 'code', message: `事项编码“${code}”在文件中重复` });
+    if (all.length === 0 && opts.publish) {
+      const refusal = await opts.publish.refusal(input as ItemInput);
+      if (refusal) all.push({ field: 'certificateType', code: refusal.code, message: refusal.detail });
+    }
     if (all.length) report = { row, code, result: 'rejected', errors: all };
     else {
       const d = input as ItemInput;

@@ -182,6 +182,10 @@ describe('bulk import', () => {
     expect(out.code).toBe(1);
     expect(out.stdout).toContain('共 9 行，导入 3 行，驳回 6 行');
     expect(out.stdout).toContain('第 5 行（T-IMP-005）：承诺时限须为非负整数，实际为“五”');
+    // Publishing checks what the certificate service would refuse: row 1's type is not defined, so the
+    // file's second T-IMP-001 (no certificate) is the one published.
+    expect(out.stdout).toContain('第 1 行（T-IMP-001）：证照类型“birth-medical-certificate”未在事项目录中定义，请先定义证照类型');
+    expect(await h.svc.ctx.prisma.item.findFirst({ where: { code: 'T-IMP-001', status: 'published' }, select: { certificateType: true } })).toEqual({ certificateType: null });
     expect(await h.svc.ctx.prisma.item.count({ where: { code: { startsWith: 'T-IMP-' }, status: 'published' } })).toBe(3);
   }, 60_000);
 });
