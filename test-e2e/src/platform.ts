@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startPlatform, type Platform } from '@hall/platform';
-import { serviceBundles } from '@hall/testkit';
+import { serviceBundles, bundleEntry } from '@hall/testkit';
 
 /**
  * Teardown of a whole platform: every process drains (SIGKILL after 10 s), then NATS, S3 and 16
@@ -35,7 +35,7 @@ export async function startTestPlatform(name: string, logLevel = 'info'): Promis
     logLevel,
     // Two whole platforms may run at once (jest's two workers) on a Postgres with 100 connections.
     databasePoolMax: 3,
-    ...(bundles ? { entry: (spec) => ['--enable-source-maps', path.join(bundles, spec.service, 'server.mjs')] } : {}),
+    ...(bundles ? { entry: (spec) => bundleEntry(bundles, spec.service) } : {}),
   });
   return {
     platform, dataDir,

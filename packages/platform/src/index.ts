@@ -373,7 +373,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const launch = (p: RunningProcess) => {
       const out = fs.openSync(p.logFile, 'a');
       const args = opts.entry?.(p.spec)
-        ?? (bundleDir ? ['--enable-source-maps', path.join(bundleDir, p.spec.service, 'server.mjs')] : ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')]);
+        // Without source maps unless HALL_SOURCE_MAPS=1, as the images run (see bundleEntry in @hall/testkit: 1 s of CPU per process stop).
+        ?? (bundleDir ? [...(process.env.HALL_SOURCE_MAPS === '1' ? ['--enable-source-maps'] : []), path.join(bundleDir, p.spec.service, 'server.mjs')] : ['--import', 'tsx', path.join(REPO_ROOT, 'services', p.spec.service, 'src/server.ts')]);
       const child = spawn(process.execPath, args, {
         cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', out, out],
         // Own process group: a terminal's Ctrl-C reaches the launcher only, which stops services

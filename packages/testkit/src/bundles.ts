@@ -34,6 +34,17 @@ async function build(out: string): Promise<void> {
   if (code !== 0) throw new Error(`deploy/build.ts exited with ${code}:\n${output.slice(-4000)}`);
 }
 
+/**
+ * Node's arguments that start `service` from the bundles in `dir`. Without source maps, as the
+ * images run them (deploy/Dockerfile): with `--enable-source-maps` every process parsed its 3.5 MB
+ * map (about 1 s of CPU) the first time a stack was formatted, which nats.js does on every close,
+ * so each stop of each process paid it; a run starts and stops over a hundred of them.
+ * `HALL_SOURCE_MAPS=1` turns them on for a run whose stacks someone wants to read.
+ */
+export function bundleEntry(dir: string, service: string): string[] {
+  return [...(process.env.HALL_SOURCE_MAPS === '1' ? ['--enable-source-maps'] : []), path.join(dir, service, 'server.mjs')];
+}
+
 let mine: Promise<string> | undefined;
 
 /** The folder of this run's bundles (built on first use), or undefined with HALL_E2E_FROM_SOURCE. */

@@ -9,6 +9,6 @@ export { startNatsZone, natsServerVersion, NATS_SERVER_BIN, type NatsZoneServer,
 export { startS3, randomCredential, writeCredential, createBucketAs, type S3Server, type StartS3Options, type S3Credential, type S3Grant } from './s3.js';
 export { verifySigV4, authorize, operationOf, type S3Refusal } from './s3-auth.js';
 export { liveChildren, trackChild } from './processes.js';
-export { serviceBundles } from './bundles.js';
+export { serviceBundles, bundleEntry } from './bundles.js';
 export { waitFor, startOrCleanup, budget, slowdown, DEFAULT_WAIT_MS, type WaitOptions } from './wait.js';
 export { startTcpProxy, type TcpProxy } from './proxy.js';

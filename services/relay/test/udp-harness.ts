@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@hall/logging';
 import { connectNats, type NatsConnection } from '@hall/messaging';
 import { createObjectStore, type ObjectStore } from '@hall/storage';
-import { budget, createTestDatabase, freePort, serviceBundles, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
+import { budget, bundleEntry, createTestDatabase, freePort, serviceBundles, startNatsZone, startS3, waitFor, type NatsZoneServer, type S3Server, type TestDatabase } from '@hall/testkit';
 import { trackChild, waitForExit } from '@hall/testkit/processes';
 import { createPrisma, type Db } from '../src/db.js';
 import { LANES, type LaneName } from '../src/lanes.js';
@@ -141,7 +141,7 @@ export async function startUdpLanes(opts: UdpLanesOptions = {}): Promise<UdpLane
     halves[name] = { name, zone, env, url: `http://127.0.0.1:${env.PORT}`, child: null, logFile: path.join(dir, `${name}.log`), db: createPrisma(db.url, 2) };
   }
 
-  const entry = bundles ? ['--enable-source-maps', path.join(bundles, 'relay', 'server.mjs')] : ['--import', 'tsx', SERVER];
+  const entry = bundles ? bundleEntry(bundles, 'relay') : ['--import', 'tsx', SERVER];
   /** One relay process with only PATH and the half's own variables: nothing of the other zone reaches it. */
   const spawnHalf = (env: Record<string, string>, logFile: string) => {
     const out = fs.openSync(logFile, 'a');
