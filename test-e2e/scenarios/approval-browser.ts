@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
 import { budget } from '@hall/testkit';
-import { launchChromium, reloadUntil, screenshot, signIn } from '../src/browser.js';
+import { expectAccessible, launchChromium, reloadUntil, screenshot, signIn } from '../src/browser.js';
 import { sharedPlatform } from '../src/platform.js';
 import { catalogAdminToken, CATALOG_ADMIN } from '../src/catalog-admin.js';
 import { call, login as apiLogin, eventually, TINY_PNG } from '../src/client.js';
@@ -215,6 +215,21 @@ describe('scenario: approval-browser', () => {
         const typeRow = page.locator(`#certificate-types tr[data-code="${CERT_TYPE}"]`);
         expect(await typeRow.textContent()).toContain('涡阳县民政局（gy-mzj）');
         expect(await page.textContent('#issuers')).toContain('涡阳县卫生健康委员会');
+        await expectAccessible(page, 'approval-certificate-definitions');
+        // A department without an issuer record is registered here too (checked on the page as the catalog checks it).
+        await page.click('#new-issuer');
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('issuer-department');
+        await page.fill('#issuer-department', 'e2e-issuer');
+        await page.fill('#issuer-name', '测试发证机关');
+        await page.fill('#issuer-credit', '11341621003000099I');
+        await page.click('#issuer-form button[type=submit]');
+        await page.waitForSelector('#issuer-error:has-text("统一社会信用代码须为 18 位")');
+        await page.fill('#issuer-credit', '113416210030000991');
+        await page.click('#issuer-form button[type=submit]');
+        await page.waitForSelector('#issuer-result:has-text("已保存发证机关测试发证机关（第 1 版）")');
+        expect(await page.textContent('#issuers tr[data-department="e2e-issuer"]')).toContain('113416210030000991');
+        expect((await call('GET', `${catalog}/v1/issuers/e2e-issuer`, { token: admin })).body).toMatchObject({ name: '测试发证机关', creditCode: '113416210030000991', keyPolicy: 'on_first_use', version: 1 });
+
         await typeRow.locator('button[data-edit-type]').click();
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('type-issuers');
         await page.fill('#type-issuers', 'gy-wjw-typo');

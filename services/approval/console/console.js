@@ -4,15 +4,17 @@
 // for admins, 证照管理 (the department's e-certificates, revocation, key rotation), 证照定义 for admins (the
 // catalog's issuers and certificate types; catalog admins edit a type); over approval's API (same origin),
 // the certificate service and the catalog (same origin, /certificate/ and /catalog/) and the staff identity realm (under /auth/).
-import { createSession } from '/lib/session.js';
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
 const logoutButton = document.getElementById('logout');
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-// The clerk's sign-in with silent renewal (packages/http/ui/session.js, served at /lib/).
-const signIn = createSession('staff-');
-const session = signIn.session;
+const session = {
+  get token() { return sessionStorage.getItem('staff-token'); },
+  get principal() { return JSON.parse(sessionStorage.getItem('staff-principal') ?? 'null'); },
+  set(t, p) { sessionStorage.setItem('staff-token', t); sessionStorage.setItem('staff-principal', JSON.stringify(p)); },
+  clear() { sessionStorage.removeItem('staff-token'); sessionStorage.removeItem('staff-principal'); },
+};
 const POSITIONS = { acceptance: '受理岗', review: '审查岗', approval: '审批岗', decision: '决定岗', inspection: '现场勘查岗', expert: '专家评审', hearing: '听证', delivery: '送达岗', system: '系统自动' };
 const KINDS = { accept: '受理', review: '审查', decision: '决定', payment: '缴费', complete: '办结' };
 const TASK_STATUS = { open: '待签收', claimed: '已签收', done: '已完成', skipped: '已跳过', cancelled: '已取消', waiting: '等待中' };
@@ -33,20 +35,15 @@ const ACTION_TEXT = {
 const PAGE_SIZE = 20;
 const isAdmin = () => (session.principal?.roles ?? []).includes('dept_admin');
 
-/** fetch with the clerk's token, renewed when expired; an ended sign-in goes to the login page and back (also for consult.js). */
-const authorizedFetch = async (path, init = {}) => {
-  const res = await signIn.authorizedFetch(path, init, () => {
-    if (!location.hash.startsWith('#/login')) location.hash = `#/login?next=${encodeURIComponent(location.hash || '#/')}`;
-  });
-  // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
-  return res.status === 401 && !path.startsWith('/auth/') ? new Promise(() => {}) : res;
-};
 async function api(method, path, body) {
-  const res = await authorizedFetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = {};
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await res.json().catch(() => null);
+  if (res.status === 401) { session.clear(); location.hash = '#/login'; }
   return { ok: res.ok, status: res.status, data };
 }
-window.hallConsole = { authorizedFetch };
 const problemText = (r) => `${r.data?.title ?? '操作失败'}${r.data?.detail ? `：${r.data.detail}` : ''}`;
 function render(html) { main.innerHTML = html; main.focus(); }
 function showWho() {
@@ -57,7 +54,7 @@ function showWho() {
   document.getElementById('nav-dept').hidden = !isAdmin();
   document.getElementById('nav-definitions').hidden = !isAdmin() && !isCatalogAdmin();
 }
-logoutButton.addEventListener('click', () => { signIn.logout(); showWho(); location.hash = '#/login'; });
+logoutButton.addEventListener('click', () => { session.clear(); showWho(); location.hash = '#/login'; });
 
 function login() {
   render(`<h1>工作人员登录</h1><form id="login"><label for="username">用户名</label><input id="username" autocomplete="username" required>
@@ -67,13 +64,9 @@ function login() {
     e.preventDefault();
     const r = await api('POST', '/auth/v1/auth/login', { username: document.getElementById('username').value, password: document.getElementById('password').value });
     if (!r.ok) { document.getElementById('login-error').textContent = r.data?.title ?? '登录失败'; return; }
-    session.set(r.data);
+    session.set(r.data.accessToken, r.data.principal);
     showWho();
-    // Back to the page the clerk was on when the sign-in ended (a same-page hash only).
-    const next = new URLSearchParams(location.hash.split('?')[1] ?? '').get('next');
-    const here = location.hash.startsWith('#/') && !location.hash.startsWith('#/login') ? location.hash : '#/';
-    const target = next && next.startsWith('#/') && !next.startsWith('#/login') ? next : here;
-    if (location.hash === target) route(); else location.hash = target;
+    location.hash = '#/';
   });
 }
 
@@ -178,23 +171,14 @@ async function department(query) {
 }
 
 /** Fetches a material with the token and shows it (images inline, PDFs in an embedded viewer). */
-// The console's CSP allows blob: (of this origin) for img, object and frame: exactly what this needs.
-async function preview(caseId, index, m, label, target) {
-  const res = await authorizedFetch(`/v1/cases/${caseId}/materials/${index}`);
+async function preview(caseId, index, m, target) {
+  const res = await fetch(`/v1/cases/${caseId}/materials/${index}`, { headers: { authorization: `Bearer ${session.token}` } });
   if (!res.ok) { target.textContent = '材料文件无法打开'; return; }
   const url = URL.createObjectURL(await res.blob());
-  const download = `<a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a>`;
-  if (m.contentType.startsWith('image/')) target.innerHTML = `<img src="${url}" alt="${esc(label)}（${esc(m.fileName)}）" class="preview"><br>${download}`;
-  else if (m.contentType === 'application/pdf') target.innerHTML = `<iframe src="${url}" class="preview pdf" title="${esc(label)}（${esc(m.fileName)}）"></iframe><br>${download}`;
-  else target.innerHTML = download;
+  if (m.contentType.startsWith('image/')) target.innerHTML = `<img src="${url}" alt="${esc(m.fileName)}" class="preview">`;
+  else if (m.contentType === 'application/pdf') target.innerHTML = `<object data="${url}" type="application/pdf" class="preview pdf" aria-label="${esc(m.fileName)}"><a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a></object>`;
+  else target.innerHTML = `<a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a>`;
 }
-/** A material as the item names it (结婚证), else its file name. */
-const materialLabel = (c, m) => (c.itemMaterials ?? []).find((x) => x.code === m.materialCode)?.name ?? m.fileName;
-/** The form's fields in the applicant's form order (the item's x-ui order), then any others. */
-const orderedForm = (c) => {
-  const order = (c.fieldOrder ?? []).filter((k) => k in c.form);
-  return [...order, ...Object.keys(c.form).filter((k) => !order.includes(k))].map((k) => [k, c.form[k]]);
-};
 
 function workflowPosition(c) {
   const byStep = new Map(c.tasks.map((t) => [t.stepKey, t]));
@@ -231,8 +215,8 @@ async function caseDetail(id) {
       <p>${canPause ? '<button type="button" id="open-supplement" class="secondary">补交告知</button>' : ''}${canPause && c.status !== 'received' ? '<button type="button" id="open-special" class="secondary">特别程序</button>' : ''}
       ${c.status === 'special_procedure' ? '<button type="button" id="open-finish" class="secondary">特别程序结束</button>' : ''}</p>` : '<h2 id="h-actions" class="sr-only">办理</h2><p class="muted">您当前没有此办件的待办环节。</p>'}</section>
     <h2>办理流程</h2>${pos.html}
-    <h2>申请表</h2><dl id="case-form">${orderedForm(c).map(([k, v]) => `<dt>${esc(c.fieldLabels?.[k] ?? k)}</dt><dd>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`).join('')}</dl>
-    <h2>申请材料</h2><ul class="materials" id="case-materials">${c.materials.map((m, i) => `<li><strong>${esc(materialLabel(c, m))}</strong> <span class="muted">${esc(m.fileName)}（${esc(m.contentType)}，${m.size} 字节${m.supplementedAt ? '，补交' : ''}）</span> <button type="button" class="secondary" data-preview="${i}" aria-label="预览${esc(materialLabel(c, m))}">预览</button><div id="preview-${i}"></div></li>`).join('') || '<li>无</li>'}</ul>
+    <h2>申请表</h2><dl>${Object.entries(c.form).map(([k, v]) => `<dt>${esc(c.fieldLabels?.[k] ?? k)}</dt><dd>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`).join('')}</dl>
+    <h2>申请材料</h2><ul class="materials">${c.materials.map((m, i) => `<li>${esc(m.fileName)} <span class="muted">(${esc(m.contentType)}, ${m.size} 字节${m.supplementedAt ? '，补交' : ''})</span> <button type="button" class="secondary" data-preview="${i}">预览</button><div id="preview-${i}"></div></li>`).join('') || '<li>无</li>'}</ul>
     <h2>办理记录</h2><div class="scroll"><table><thead><tr><th>时间</th><th>环节</th><th>操作</th><th>办理人</th><th>状态</th><th>意见/理由</th></tr></thead><tbody>
     ${c.history.map((h) => `<tr><td>${new Date(h.at).toLocaleString('zh-CN')}</td><td>${esc(h.stage ?? '')}</td><td>${esc(ACTION_TEXT[h.action] ?? h.action)}</td><td>${esc(h.actorName)}</td><td>${esc(STATUS_TEXT[h.to] ?? h.to)}</td><td>${esc(h.reason ?? '')}</td></tr>`).join('')}
     </tbody></table></div>
@@ -251,7 +235,7 @@ async function caseDetail(id) {
     <p><a href="#/">返回待办</a></p>`);
 
   for (const g of main.querySelectorAll('#flowchart g[data-step]')) if (pos.current.includes(g.getAttribute('data-step'))) g.classList.add('current-step');
-  for (const b of main.querySelectorAll('button[data-preview]')) b.addEventListener('click', () => { const m = c.materials[Number(b.dataset.preview)]; preview(c.caseId, Number(b.dataset.preview), m, materialLabel(c, m), document.getElementById(`preview-${b.dataset.preview}`)); });
+  for (const b of main.querySelectorAll('button[data-preview]')) b.addEventListener('click', () => preview(c.caseId, Number(b.dataset.preview), c.materials[Number(b.dataset.preview)], document.getElementById(`preview-${b.dataset.preview}`)));
   for (const b of main.querySelectorAll('dialog [data-close]')) b.addEventListener('click', () => b.closest('dialog').close());
   const reload = () => caseDetail(id);
   document.getElementById('retry-certificate')?.addEventListener('click', async () => {
