@@ -4,17 +4,15 @@
 // for admins, 证照管理 (the department's e-certificates, revocation, key rotation), 证照定义 for admins (the
 // catalog's issuers and certificate types; catalog admins edit a type); over approval's API (same origin),
 // the certificate service and the catalog (same origin, /certificate/ and /catalog/) and the staff identity realm (under /auth/).
+import { createSession } from '/lib/session.js';
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
 const logoutButton = document.getElementById('logout');
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-const session = {
-  get token() { return sessionStorage.getItem('staff-token'); },
-  get principal() { return JSON.parse(sessionStorage.getItem('staff-principal') ?? 'null'); },
-  set(t, p) { sessionStorage.setItem('staff-token', t); sessionStorage.setItem('staff-principal', JSON.stringify(p)); },
-  clear() { sessionStorage.removeItem('staff-token'); sessionStorage.removeItem('staff-principal'); },
-};
+// The clerk's sign-in with silent renewal (packages/http/ui/session.js, served at /lib/).
+const signIn = createSession('staff-');
+const session = signIn.session;
 const POSITIONS = { acceptance: '受理岗', review: '审查岗', approval: '审批岗', decision: '决定岗', inspection: '现场勘查岗', expert: '专家评审', hearing: '听证', delivery: '送达岗', system: '系统自动' };
 const KINDS = { accept: '受理', review: '审查', decision: '决定', payment: '缴费', complete: '办结' };
 const TASK_STATUS = { open: '待签收', claimed: '已签收', done: '已完成', skipped: '已跳过', cancelled: '已取消', waiting: '等待中' };
@@ -35,15 +33,20 @@ const ACTION_TEXT = {
 const PAGE_SIZE = 20;
 const isAdmin = () => (session.principal?.roles ?? []).includes('dept_admin');
 
+/** fetch with the clerk's token, renewed when expired; an ended sign-in goes to the login page and back (also for consult.js). */
+const authorizedFetch = async (path, init = {}) => {
+  const res = await signIn.authorizedFetch(path, init, () => {
+    if (!location.hash.startsWith('#/login')) location.hash = `#/login?next=${encodeURIComponent(location.hash || '#/')}`;
+  });
+  // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
+  return res.status === 401 && !path.startsWith('/auth/') ? new Promise(() => {}) : res;
+};
 async function api(method, path, body) {
-  const headers = {};
-  if (session.token) headers.authorization = `Bearer ${session.token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await authorizedFetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await res.json().catch(() => null);
-  if (res.status === 401) { session.clear(); location.hash = '#/login'; }
   return { ok: res.ok, status: res.status, data };
 }
+window.hallConsole = { authorizedFetch };
 const problemText = (r) => `${r.data?.title ?? '操作失败'}${r.data?.detail ? `：${r.data.detail}` : ''}`;
 function render(html) { main.innerHTML = html; main.focus(); }
 function showWho() {
@@ -54,7 +57,7 @@ function showWho() {
   document.getElementById('nav-dept').hidden = !isAdmin();
   document.getElementById('nav-definitions').hidden = !isAdmin() && !isCatalogAdmin();
 }
-logoutButton.addEventListener('click', () => { session.clear(); showWho(); location.hash = '#/login'; });
+logoutButton.addEventListener('click', () => { signIn.logout(); showWho(); location.hash = '#/login'; });
 
 function login() {
   render(`<h1>工作人员登录</h1><form id="login"><label for="username">用户名</label><input id="username" autocomplete="username" required>
@@ -64,9 +67,13 @@ function login() {
     e.preventDefault();
     const r = await api('POST', '/auth/v1/auth/login', { username: document.getElementById('username').value, password: document.getElementById('password').value });
     if (!r.ok) { document.getElementById('login-error').textContent = r.data?.title ?? '登录失败'; return; }
-    session.set(r.data.accessToken, r.data.principal);
+    session.set(r.data);
     showWho();
-    location.hash = '#/';
+    // Back to the page the clerk was on when the sign-in ended (a same-page hash only).
+    const next = new URLSearchParams(location.hash.split('?')[1] ?? '').get('next');
+    const here = location.hash.startsWith('#/') && !location.hash.startsWith('#/login') ? location.hash : '#/';
+    const target = next && next.startsWith('#/') && !next.startsWith('#/login') ? next : here;
+    if (location.hash === target) route(); else location.hash = target;
   });
 }
 
@@ -171,14 +178,23 @@ async function department(query) {
 }
 
 /** Fetches a material with the token and shows it (images inline, PDFs in an embedded viewer). */
-async function preview(caseId, index, m, target) {
-  const res = await fetch(`/v1/cases/${caseId}/materials/${index}`, { headers: { authorization: `Bearer ${session.token}` } });
+// The console's CSP allows blob: (of this origin) for img, object and frame: exactly what this needs.
+async function preview(caseId, index, m, label, target) {
+  const res = await authorizedFetch(`/v1/cases/${caseId}/materials/${index}`);
   if (!res.ok) { target.textContent = '材料文件无法打开'; return; }
   const url = URL.createObjectURL(await res.blob());
-  if (m.contentType.startsWith('image/')) target.innerHTML = `<img src="${url}" alt="${esc(m.fileName)}" class="preview">`;
-  else if (m.contentType === 'application/pdf') target.innerHTML = `<object data="${url}" type="application/pdf" class="preview pdf" aria-label="${esc(m.fileName)}"><a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a></object>`;
-  else target.innerHTML = `<a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a>`;
+  const download = `<a href="${url}" download="${esc(m.fileName)}">下载 ${esc(m.fileName)}</a>`;
+  if (m.contentType.startsWith('image/')) target.innerHTML = `<img src="${url}" alt="${esc(label)}（${esc(m.fileName)}）" class="preview"><br>${download}`;
+  else if (m.contentType === 'application/pdf') target.innerHTML = `<iframe src="${url}" class="preview pdf" title="${esc(label)}（${esc(m.fileName)}）"></iframe><br>${download}`;
+  else target.innerHTML = download;
 }
+/** A material as the item names it (结婚证), else its file name. */
+const materialLabel = (c, m) => (c.itemMaterials ?? []).find((x) => x.code === m.materialCode)?.name ?? m.fileName;
+/** The form's fields in the applicant's form order (the item's x-ui order), then any others. */
+const orderedForm = (c) => {
+  const order = (c.fieldOrder ?? []).filter((k) => k in c.form);
+  return [...order, ...Object.keys(c.form).filter((k) => !order.includes(k))].map((k) => [k, c.form[k]]);
+};
 
 function workflowPosition(c) {
   const byStep = new Map(c.tasks.map((t) => [t.stepKey, t]));
@@ -215,8 +231,8 @@ async function caseDetail(id) {
       <p>${canPause ? '<button type="button" id="open-supplement" class="secondary">补交告知</button>' : ''}${canPause && c.status !== 'received' ? '<button type="button" id="open-special" class="secondary">特别程序</button>' : ''}
       ${c.status === 'special_procedure' ? '<button type="button" id="open-finish" class="secondary">特别程序结束</button>' : ''}</p>` : '<h2 id="h-actions" class="sr-only">办理</h2><p class="muted">您当前没有此办件的待办环节。</p>'}</section>
     <h2>办理流程</h2>${pos.html}
-    <h2>申请表</h2><dl>${Object.entries(c.form).map(([k, v]) => `<dt>${esc(c.fieldLabels?.[k] ?? k)}</dt><dd>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`).join('')}</dl>
-    <h2>申请材料</h2><ul class="materials">${c.materials.map((m, i) => `<li>${esc(m.fileName)} <span class="muted">(${esc(m.contentType)}, ${m.size} 字节${m.supplementedAt ? '，补交' : ''})</span> <button type="button" class="secondary" data-preview="${i}">预览</button><div id="preview-${i}"></div></li>`).join('') || '<li>无</li>'}</ul>
+    <h2>申请表</h2><dl id="case-form">${orderedForm(c).map(([k, v]) => `<dt>${esc(c.fieldLabels?.[k] ?? k)}</dt><dd>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`).join('')}</dl>
+    <h2>申请材料</h2><ul class="materials" id="case-materials">${c.materials.map((m, i) => `<li><strong>${esc(materialLabel(c, m))}</strong> <span class="muted">${esc(m.fileName)}（${esc(m.contentType)}，${m.size} 字节${m.supplementedAt ? '，补交' : ''}）</span> <button type="button" class="secondary" data-preview="${i}" aria-label="预览${esc(materialLabel(c, m))}">预览</button><div id="preview-${i}"></div></li>`).join('') || '<li>无</li>'}</ul>
     <h2>办理记录</h2><div class="scroll"><table><thead><tr><th>时间</th><th>环节</th><th>操作</th><th>办理人</th><th>状态</th><th>意见/理由</th></tr></thead><tbody>
     ${c.history.map((h) => `<tr><td>${new Date(h.at).toLocaleString('zh-CN')}</td><td>${esc(h.stage ?? '')}</td><td>${esc(ACTION_TEXT[h.action] ?? h.action)}</td><td>${esc(h.actorName)}</td><td>${esc(STATUS_TEXT[h.to] ?? h.to)}</td><td>${esc(h.reason ?? '')}</td></tr>`).join('')}
     </tbody></table></div>
@@ -235,7 +251,7 @@ async function caseDetail(id) {
     <p><a href="#/">返回待办</a></p>`);
 
   for (const g of main.querySelectorAll('#flowchart g[data-step]')) if (pos.current.includes(g.getAttribute('data-step'))) g.classList.add('current-step');
-  for (const b of main.querySelectorAll('button[data-preview]')) b.addEventListener('click', () => preview(c.caseId, Number(b.dataset.preview), c.materials[Number(b.dataset.preview)], document.getElementById(`preview-${b.dataset.preview}`)));
+  for (const b of main.querySelectorAll('button[data-preview]')) b.addEventListener('click', () => { const m = c.materials[Number(b.dataset.preview)]; preview(c.caseId, Number(b.dataset.preview), m, materialLabel(c, m), document.getElementById(`preview-${b.dataset.preview}`)); });
   for (const b of main.querySelectorAll('dialog [data-close]')) b.addEventListener('click', () => b.closest('dialog').close());
   const reload = () => caseDetail(id);
   document.getElementById('retry-certificate')?.addEventListener('click', async () => {
@@ -350,9 +366,10 @@ async function certificates(query) {
 }
 
 // 证照定义: the catalog's issuer records (发证机关) and certificate types (证照类型), over the catalog,
-// which the extranet ingress serves under /catalog/ on this origin. A catalog administrator fixes a
-// type's issuing departments or data schema here (each save is a new version the catalog sends to
-// the certificate service); a department admin then retries a case's failed certificate (重新制证).
+// which the extranet ingress serves under /catalog/ on this origin. A catalog administrator registers
+// or changes a department's issuer record and fixes a type's issuing departments or data schema here
+// (each save is a new version the catalog sends to the certificate service); a department admin then
+// retries a case's failed certificate (重新制证).
 const HOLDER_KIND = { person: '自然人', legal_person: '法人' };
 const KEY_POLICY = { on_first_use: '首次签发时生成', admin: '由管理员生成' };
 const isCatalogAdmin = () => (session.principal?.roles ?? []).includes('catalog_admin');
@@ -363,9 +380,18 @@ async function certificateDefinitions() {
   const issuerName = new Map(issuers.data.items.map((x) => [x.department, x.name]));
   const editable = isCatalogAdmin();
   render(`<h1>证照定义</h1><p class="muted">事项目录中的发证机关和证照类型。保存后发送至证照服务；因定义有误制证失败的办件，由部门管理员在办件页“重新制证”。</p>
-    <h2 id="h-issuers">发证机关</h2><div class="scroll"><table id="issuers" aria-labelledby="h-issuers"><thead><tr><th>部门编码</th><th>名称</th><th>统一社会信用代码</th><th>签名密钥</th><th>版本</th></tr></thead><tbody>
-    ${issuers.data.items.map((x) => `<tr><td>${esc(x.department)}</td><td>${esc(x.name)}</td><td>${esc(x.creditCode)}</td><td>${esc(KEY_POLICY[x.keyPolicy] ?? x.keyPolicy)}</td><td>${x.version}</td></tr>`).join('') || '<tr><td colspan="5">暂无发证机关</td></tr>'}
+    <h2 id="h-issuers">发证机关</h2><div class="scroll"><table id="issuers" aria-labelledby="h-issuers"><thead><tr><th>部门编码</th><th>名称</th><th>统一社会信用代码</th><th>签名密钥</th><th>版本</th>${editable ? '<th>操作</th>' : ''}</tr></thead><tbody>
+    ${issuers.data.items.map((x) => `<tr data-department="${esc(x.department)}"><td>${esc(x.department)}</td><td>${esc(x.name)}</td><td>${esc(x.creditCode)}</td><td>${esc(KEY_POLICY[x.keyPolicy] ?? x.keyPolicy)}</td><td>${x.version}</td>
+      ${editable ? `<td><button type="button" data-edit-issuer="${esc(x.department)}" aria-label="修改${esc(x.name)}">修改</button></td>` : ''}</tr>`).join('') || `<tr><td colspan="${editable ? 6 : 5}">暂无发证机关</td></tr>`}
     </tbody></table></div>
+    ${editable ? '<p><button type="button" id="new-issuer" class="secondary">登记发证机关</button></p>' : ''}
+    <form id="issuer-form" hidden aria-labelledby="issuer-title"><h2 id="issuer-title">登记发证机关</h2>
+      <label for="issuer-department">部门编码</label><input id="issuer-department" autocomplete="off">
+      <label for="issuer-name">发证机关名称</label><input id="issuer-name" autocomplete="off">
+      <label for="issuer-credit">统一社会信用代码（18 位）</label><input id="issuer-credit" autocomplete="off" maxlength="18">
+      <label for="issuer-key-policy">签名密钥</label><select id="issuer-key-policy">${Object.entries(KEY_POLICY).map(([v, t]) => `<option value="${v}">${t}</option>`).join('')}</select>
+      <p id="issuer-error" class="alert" role="alert"></p><button type="submit">保存并发送至证照服务</button><button type="button" class="secondary" id="issuer-cancel">取消</button></form>
+    <p id="issuer-result" class="notice" role="status"></p>
     <h2 id="h-types">证照类型</h2><div class="scroll"><table id="certificate-types" aria-labelledby="h-types"><thead><tr><th>编码</th><th>名称</th><th>类型代码</th><th>持证人</th><th>发证部门</th><th>版本</th>${editable ? '<th>操作</th>' : ''}</tr></thead><tbody>
     ${types.data.items.map((t) => `<tr data-code="${esc(t.code)}"><td>${esc(t.code)}</td><td>${esc(t.name)}</td><td>${esc(t.typeCode)}</td><td>${esc(HOLDER_KIND[t.holderKind] ?? t.holderKind)}</td>
       <td>${t.issuers.length ? t.issuers.map((d) => `${esc(issuerName.get(d) ?? d)}（${esc(d)}）${issuerName.has(d) ? '' : ' <span class="deadline red">无发证机关记录</span>'}`).join('<br>') : '不限'}</td><td>${t.version}</td>
@@ -378,6 +404,7 @@ async function certificateDefinitions() {
       <p id="type-error" class="alert" role="alert"></p><button type="submit">保存并发送至证照服务</button><button type="button" class="secondary" id="type-cancel">取消</button></form>
     <p id="type-result" class="notice" role="status"></p>`);
   main.dataset.view = 'certificate-definitions';
+  wireIssuerForm(issuers.data.items);
   const form = document.getElementById('type-form');
   let editing = null;
   for (const b of main.querySelectorAll('button[data-edit-type]')) {
@@ -406,6 +433,38 @@ async function certificateDefinitions() {
     if (!res.ok) { error.textContent = problemText(res); return; }
     await certificateDefinitions();
     document.getElementById('type-result').textContent = `已保存${res.data.name}（第 ${res.data.version} 版），已发送至证照服务`;
+  });
+}
+
+/** 发证机关: registering (new department) or changing an issuer record, checked here as the catalog checks it. */
+function wireIssuerForm(items) {
+  const form = document.getElementById('issuer-form');
+  const field = (id) => document.getElementById(id);
+  const open = (x) => {
+    field('issuer-title').textContent = x ? `修改发证机关：${x.name}（${x.department}）` : '登记发证机关';
+    field('issuer-department').value = x?.department ?? '';
+    field('issuer-department').readOnly = Boolean(x);
+    field('issuer-name').value = x?.name ?? '';
+    field('issuer-credit').value = x?.creditCode ?? '';
+    field('issuer-key-policy').value = x?.keyPolicy ?? 'on_first_use';
+    field('issuer-error').textContent = '';
+    form.hidden = false;
+    field(x ? 'issuer-name' : 'issuer-department').focus();
+  };
+  field('new-issuer')?.addEventListener('click', () => open(null));
+  for (const b of main.querySelectorAll('button[data-edit-issuer]')) b.addEventListener('click', () => open(items.find((x) => x.department === b.dataset.editIssuer)));
+  field('issuer-cancel').addEventListener('click', () => { form.hidden = true; });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const department = field('issuer-department').value.trim(), name = field('issuer-name').value.trim(), creditCode = field('issuer-credit').value.trim().toUpperCase();
+    const fail = (id, text) => { field('issuer-error').textContent = text; field(id).focus(); };
+    if (!/^[a-z0-9-]{2,64}$/.test(department)) return fail('issuer-department', '部门编码须为 2–64 位小写字母、数字或连字符');
+    if (name.length < 2) return fail('issuer-name', '请填写发证机关名称');
+    if (!/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(creditCode)) return fail('issuer-credit', '统一社会信用代码须为 18 位数字或大写字母（不含 I、O、S、V、Z）');
+    const res = await api('PUT', `/catalog/v1/issuers/${encodeURIComponent(department)}`, { name, creditCode, keyPolicy: field('issuer-key-policy').value });
+    if (!res.ok) return fail('issuer-name', problemText(res));
+    await certificateDefinitions();
+    field('issuer-result').textContent = `已保存发证机关${res.data.name}（第 ${res.data.version} 版），已发送至证照服务`;
   });
 }
 
