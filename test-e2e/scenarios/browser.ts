@@ -3,11 +3,12 @@
  * portal, read the guide, log in, fill the form with one mistake and correct it, save a draft,
  * upload with progress, submit, see the receipt and the notice under 我的消息; the window clerk
  * accepts and the approver approves in the console; the citizen sees 已办结 with the certificate id
- * and evaluates the service (好差评). Screenshots go to test-e2e/artifacts/.
+ * and evaluates the service (好差评). axe finds no serious or critical violation on each page
+ * (issue 21). Screenshots go to test-e2e/artifacts/.
  */
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { launchChromium, reloadUntil, screenshot, signIn } from '../src/browser.js';
+import { expectAccessible, launchChromium, reloadUntil, screenshot, signIn } from '../src/browser.js';
 import { sharedPlatform } from '../src/platform.js';
 import { TINY_PNG, call, eventually, login as apiLogin } from '../src/client.js';
 
@@ -38,6 +39,7 @@ describe('scenario: browser', () => {
         await citizen.goto(platform.ingress.portal);
         await until(citizen, 'main', '热门事项');
         await shot(citizen, '00-home');
+        await expectAccessible(citizen, 'portal-home');
         await citizen.fill('#q', '生育');
         await citizen.click('#search button[type=submit]');
         // The replica fills through the OUTBOUND lane shortly after start (a reload searches again).
@@ -45,10 +47,16 @@ describe('scenario: browser', () => {
         await citizen.click('text=生育登记（生育服务证办理）');
         await citizen.waitForSelector('text=所需材料');
         await shot(citizen, '01-guide');
+        await expectAccessible(citizen, 'portal-guide');
+        // The file rules as a citizen reads them, not MIME strings (issue 21).
+        expect(await citizen.textContent('ul.materials')).toContain('格式：图片（JPG/PNG）、PDF，不超过 10 MB');
+        expect(await citizen.textContent('ul.materials')).not.toContain('application/pdf');
         await citizen.click('text=在线申报');
         await citizen.waitForSelector('#username');
+        await expectAccessible(citizen, 'portal-login');
         await login(citizen, 'zhoumengjie', '周梦婕');
         await citizen.waitForSelector('#f-applicantName');
+        await expectAccessible(citizen, 'portal-apply');
       }
       await citizen.fill('#f-applicantName', '周梦婕');
       await citizen.fill('#f-spouseName', '陶志强');
@@ -66,15 +74,19 @@ describe('scenario: browser', () => {
       await citizen.waitForSelector('#e-phone:has-text("联系电话格式不正确")');
       expect(await citizen.getAttribute('#f-phone', 'aria-invalid')).toBe('true');
       await shot(citizen, '02-field-error');
+      await expectAccessible(citizen, 'portal-apply-errors');
       await citizen.fill('#f-phone', '13800000000');
       await citizen.click('#apply button[type=submit]');
       const receiptNo = await (await citizen.waitForSelector('#receipt-no')).textContent();
       expect(receiptNo).toMatch(/^SB\d{16}$/);
       await shot(citizen, '03-receipt');
+      await citizen.waitForSelector('#receipt-item:has-text("生育登记")');
+      await expectAccessible(citizen, 'portal-receipt');
       // The submission notice, as the demo SMS sender delivers it, and no draft left behind.
       await citizen.goto(`${platform.ingress.portal}/#/my?tab=messages`);
       await until(citizen, '#messages', receiptNo!);
       await shot(citizen, '03b-messages');
+      await expectAccessible(citizen, 'portal-messages');
       await citizen.goto(`${platform.ingress.portal}/#/my?tab=drafts`);
       await citizen.waitForSelector('text=暂无草稿');
 
@@ -87,8 +99,10 @@ describe('scenario: browser', () => {
       const kase = await eventually('the case of this receipt in approval', async () => (await call('GET', `${platform.url('approval')}/v1/cases?q=${receiptNo}`, { token: staffToken })).body.items?.[0], 60_000);
       await until(clerk, 'tbody', kase.caseNumber);
       await shot(clerk, '04-inbox');
+      await expectAccessible(clerk, 'console-inbox');
       await clerk.click(`tbody a:has-text("${kase.caseNumber}")`);
       await clerk.waitForSelector('#case-status:has-text("待受理")');
+      await expectAccessible(clerk, 'console-case');
       await clerk.click('button[data-action=accept]');
       await clerk.waitForSelector('#case-status:has-text("已受理")');
       await clerk.click('#logout');
@@ -107,7 +121,11 @@ describe('scenario: browser', () => {
       expect(await citizen.textContent('#certificate-id')).toMatch(/^1\.2\.156\.3005\.2\./);
       expect(await citizen.textContent('.timeline')).toContain('证照已签发');
       await shot(citizen, '06-completed');
-      // 好差评: once, after completion, by keyboard-reachable radio buttons.
+      await expectAccessible(citizen, 'portal-application');
+      // 好差评: once, after completion, by keyboard-reachable radio buttons; nothing chosen in advance (issue 21).
+      expect(await citizen.$$('input[name=level]:checked')).toHaveLength(0);
+      await citizen.click('#evaluate button[type=submit]');
+      await citizen.waitForSelector('#ev-error:has-text("请选择评价等级")');
       await citizen.check('input[name=level][value="4"]');
       await citizen.fill('#ev-comment', '网上办理方便快捷');
       await citizen.click('#evaluate button[type=submit]');
@@ -127,6 +145,7 @@ describe('scenario: browser', () => {
       await clerk.click('#consult form.answer-form button[type=submit]');
       await clerk.waitForSelector('#consult .answer');
       await shot(clerk, '08-consultation-answered');
+      await expectAccessible(clerk, 'console-consultations');
       await until(citizen, 'main', '可以，请申报“再生育登记”事项。');
       await shot(citizen, '09-consultation-answer');
     }, 180_000);

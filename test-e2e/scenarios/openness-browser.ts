@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import type { Platform } from '@hall/platform';
-import { launchChromium, reloadUntil, screenshot } from '../src/browser.js';
+import { expectAccessible, launchChromium, reloadUntil, screenshot } from '../src/browser.js';
 import { sharedPlatform } from '../src/platform.js';
 import { call, login, eventually, TINY_PNG } from '../src/client.js';
 
@@ -43,6 +43,7 @@ describe('scenario: openness-browser', () => {
       await page.waitForSelector('#article-title');
       expect(await page.textContent('main')).toContain('网上申报、查询、缴费服务照常运行');
       await shot(page, 'openness-01-notice');
+      await expectAccessible(page, 'portal-notice');
       await page.goto(`${platform.ingress.portal}/#/openness?q=${encodeURIComponent('收费目录')}`);
       await until(page, '#openness-list', '涡阳县政务服务事项收费目录清单');
       // Its PDF attachment crossed the OUTBOUND lane (copied X → I, SHA-256 and type checked by the receiver).
@@ -64,6 +65,7 @@ describe('scenario: openness-browser', () => {
       // 2. 投诉: anonymous, no login; the tracking code follows it to supervision's answer.
       await page.goto(`${platform.ingress.portal}/#/complaint`);
       await page.waitForSelector('#complaint-form');
+      await expectAccessible(page, 'portal-complaint');
       await page.fill('#c-dept', 'gy-wjw');
       await page.fill('#c-content', '窗口工作人员未一次性告知需要补正的材料，导致多跑一次。');
       expect(await page.isChecked('#c-anonymous')).toBe(true);
@@ -84,6 +86,7 @@ describe('scenario: openness-browser', () => {
       await page.goto(`${platform.ingress.portal}/#/complaint-track?code=${trackingCode}`);
       await until(page, '#complaint-status', '已要求窗口落实一次性告知制度');
       await shot(page, 'openness-03-complaint-answered');
+      await expectAccessible(page, 'portal-complaint-track');
 
       // 3. 网上缴费: an application whose item has a payment step, accepted and approved by staff.
       const portal = platform.url('declaration');
@@ -118,6 +121,7 @@ describe('scenario: openness-browser', () => {
       await until(page, '#payments', '待缴费');
       expect(await page.textContent('#payments')).toContain('¥10.00');
       await shot(page, 'openness-04-payment-order');
+      await expectAccessible(page, 'portal-payments');
       await page.click('[data-pay]');
       await page.waitForSelector('#demo-pay-confirm');
       await shot(page, 'openness-05-cashier');

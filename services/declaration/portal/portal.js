@@ -537,7 +537,7 @@ async function application(id) {
       ${supOrder.length ? `<details><summary>更正申请表内容</summary>${supOrder.map((n) => inputFor(n, supSchema.properties[n], false, null)).join('')}</details>` : ''}
       <label for="s-comment">补正说明</label><textarea id="s-comment" rows="2"></textarea>
       <div id="sup-error" class="alert" role="alert" hidden></div><button type="submit">提交补正</button></form></section>` : ''}
-    ${a.can.evaluate ? `<section aria-labelledby="ev-h"><h2 id="ev-h">服务评价</h2><form id="evaluate"><fieldset><legend>您对本次办理的评价</legend>
+    ${a.can.evaluate ? `<section aria-labelledby="ev-h"><h2 id="ev-h">服务评价</h2><form id="evaluate" novalidate><fieldset><legend>您对本次办理的评价</legend>
       ${LEVELS.map(([v, t]) => `<label class="inline"><input type="radio" name="level" value="${v}" required> ${t}</label>`).join('')}</fieldset>
       <label for="ev-comment">评价意见（不满意时请写明原因）</label><textarea id="ev-comment" rows="3"></textarea><div id="ev-error" class="field-error" role="alert"></div><button type="submit">提交评价</button></form></section>` : ''}
     ${a.evaluation ? `<p class="notice" id="evaluation">您的评价：${esc(a.evaluation.levelText)}${a.evaluation.comment ? `（${esc(a.evaluation.comment)}）` : ''}</p>` : ''}
