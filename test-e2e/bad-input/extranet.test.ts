@@ -11,10 +11,12 @@ import { authorizations, RUNS, SCOPES } from './principals.js';
 const SEED = fuzzSeed();
 beforeAll(() => { process.stdout.write(`bad-input extranet: seed ${SEED}, ${RUNS} runs per route (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to reproduce)\n`); });
 
-async function run(target: FuzzTarget) {
+async function run(target: FuzzTarget, opts: { unauthenticated?: boolean } = {}) {
   expect(routesOf(target.app).length).toBeGreaterThan(3);
   const report = await fuzzService(target, { seed: SEED, runsPerRoute: RUNS });
   process.stdout.write(`${summary(report)}\n`);
+  // The protected routes were found (each answers an anonymous caller 401 before validating).
+  if (!opts.unauthenticated) expect(report.protectedRoutes).toBeGreaterThan(0);
   expect(report.failures).toEqual([]);
   expect(report.requests).toBeGreaterThanOrEqual(report.routes * RUNS);
 }

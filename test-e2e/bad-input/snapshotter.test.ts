@@ -1,11 +1,16 @@
 /**
  * The bad-input harness's own check, against a real Postgres: the snapshotter sees every committed
  * change of a checksummed table (also one committed after a hash it answered from its cache), and
- * fuzzService reports a refused request that wrote a row, and a read route that wrote one.
+ * fuzzService reports a refused request that wrote a row, and a read route that wrote one; it
+ * finds a service's protected routes and reports one that answers an anonymous caller with
+ * anything but 401 (issue 20: validation before authentication).
  */
 import pg from 'pg';
+import { authPlugin, generateSigningKey, requireRealm } from '@hall/auth';
+import { buildHttpApp, StrictObject, Type } from '@hall/http';
 import { createTestDatabase, type TestDatabase } from '@hall/testkit';
-import { fuzzService, snapshotter, type Injector } from '../src/fuzz.js';
+import { createLogger } from '../../packages/logging/src/index.js';
+import { fuzzService, routesOf, snapshotter, type Injector } from '../src/fuzz.js';
 
 let db: TestDatabase;
 let client: pg.Client;
@@ -106,5 +111,41 @@ describe('snapshotter', () => {
     // Hashed at the start, after the leaky write, and after the read route's write; else cached.
     expect(report.snapshots.hashed).toBe(3);
     expect(report.snapshots.snapshots).toBeGreaterThan(2 * 40);
+  });
+});
+
+describe('protected routes', () => {
+  it('routesOf marks the routes that authenticate before validation, and only those', async () => {
+    const key = generateSigningKey('EdDSA');
+    const app = await buildHttpApp({ service: 'fuzz-harness', logger: createLogger({ service: 'fuzz-harness', level: 'silent' }) });
+    try {
+      await app.register(authPlugin, { publicKeys: [{ kid: key.kid, pem: key.publicKeyPem }], issuer: 'https://id.extranet.hall.gov.cn', audience: 'hall-extranet' });
+      const body = StrictObject({ reason: Type.String() });
+      app.post('/v1/guarded', { preHandler: [app.authenticate, requireRealm('staff')], schema: { body } }, async () => ({}));
+      app.get('/v1/mine', { preHandler: app.authenticate }, async () => ({}));
+      app.post('/v1/public', { schema: { body } }, async () => ({}));
+      await app.ready();
+      const marked = Object.fromEntries(routesOf(app).filter((r) => r.url.startsWith('/v1/')).map((r) => [`${r.method} ${r.url}`, r.authenticated]));
+      expect(marked).toEqual({ 'POST /v1/guarded': true, 'GET /v1/mine': true, 'POST /v1/public': false });
+    } finally { await app.close(); }
+  });
+
+  it('fuzzService reports a protected route that answers an anonymous caller with its schema errors', async () => {
+    const answer = (status: number, p: object) => ({ statusCode: status, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: JSON.stringify({ type: 'about:blank', status, title: '请求无效', ...p }) });
+    const app: Injector = {
+      async inject(o) {
+        if (o.url.startsWith('/v1/late')) return answer(400, { code: 'validation_failed', errors: [{ field: '/reason', message: '必填' }] });
+        return answer(401, { code: 'unauthenticated', title: '未登录或登录已过期' });
+      },
+    };
+    const report = await fuzzService({
+      name: 'harness', app, databaseUrl: db.url, authorizations: [''],
+      routes: [{ method: 'POST', url: '/v1/late/:id', schema: {}, authenticated: true }, { method: 'POST', url: '/v1/early/:id', schema: {}, authenticated: true }],
+    }, { seed: 1, runsPerRoute: 5 });
+    expect(report.protectedRoutes).toBe(2);
+    expect(report.failures).toEqual([
+      expect.stringMatching(/^harness POST \/v1\/late\/:id: anonymous caller of a protected route answered 400/),
+      expect.stringMatching(/^harness POST \/v1\/late\/:id \(seed \d+, .*anonymous caller of a protected route answered 400/),
+    ]);
   });
 });

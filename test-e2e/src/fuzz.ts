@@ -13,16 +13,45 @@ import { generateSigningKey } from '@hall/auth';
 import { registeredRoutes } from '@hall/http';
 import { bodyArbitrary, headersArbitrary, paramArbitrary, queryArbitrary, type RawBody } from './hostile.js';
 
-export interface CollectedRoute { method: string; url: string; schema: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } }
+export interface CollectedRoute {
+  method: string; url: string; schema: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown };
+  /** The route runs the zone's app.authenticate in onRequest, before parsing and validation (a protected route). */
+  authenticated?: boolean;
+}
 
 /** Every route the running app registered (recorded by @hall/http's buildHttpApp), minus HEAD/OPTIONS twins. */
 export function routesOf(app: unknown): CollectedRoute[] {
   const out: CollectedRoute[] = [];
+  const authenticate = (app as { authenticate?: unknown }).authenticate;
   for (const r of registeredRoutes(app as Parameters<typeof registeredRoutes>[0])) {
     if (r.method === 'HEAD' || r.method === 'OPTIONS') continue;
-    if (!out.some((x) => x.method === r.method && x.url === r.url)) out.push({ method: r.method, url: r.url, schema: (r.schema ?? {}) as CollectedRoute['schema'] });
+    const authenticated = authenticate !== undefined && r.hooks('onRequest').includes(authenticate);
+    if (!out.some((x) => x.method === r.method && x.url === r.url)) out.push({ method: r.method, url: r.url, schema: (r.schema ?? {}) as CollectedRoute['schema'], authenticated });
   }
   return out;
+}
+
+/**
+ * Issue 20: validation ran before authentication, so anonymous callers learned protected routes'
+ * schemas from field-level 400s. Why an anonymous answer of a protected route breaks that, or
+ * undefined: it must be 401 `unauthenticated`, without field errors. Only a request fastify cannot
+ * route (a malformed URL, a parameter over maxParamLength, or one that a parameter made another
+ * route's) is answered otherwise.
+ */
+export function anonymousViolation(res: Answer): string | undefined {
+  let p: { code?: unknown; errors?: unknown } = {};
+  try { p = JSON.parse(res.body) as typeof p; } catch { /* reported below */ }
+  // Refused by the router (frameworkErrorHandler), or routed elsewhere: this route's hooks never ran.
+  if (['400 bad_url', '414 uri_too_long', '404 route_not_found'].includes(`${res.statusCode} ${String(p.code)}`)) return undefined;
+  if (res.statusCode !== 401 || p.code !== 'unauthenticated' || p.errors !== undefined) return `anonymous caller of a protected route answered ${res.statusCode}: ${res.body.slice(0, 200)}`;
+  return undefined;
+}
+
+/** An anonymous request to a protected route with nothing valid in it: every parameter, the query and the body wrong. */
+export function anonymousGarbage(route: CollectedRoute): { method: string; url: string; headers: Record<string, string>; payload?: string } {
+  const path = route.url.replace(/:([A-Za-z0-9_]+)/g, 'not-an-id-%E5%91%A8').replace(/\*$/, 'x');
+  const hasBody = !['GET', 'HEAD', 'DELETE'].includes(route.method);
+  return { method: route.method, url: `${path}?page=-1&pageSize=abc&unknown=1`, headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), 'idempotency-key': '!' }, ...(hasBody ? { payload: '{"unknown":true,"broken":' } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +214,7 @@ export interface FuzzTarget {
   ignoreTables?: string[];
 }
 
-export interface FuzzReport { service: string; routes: number; requests: number; statuses: Record<string, number>; accepted: string[]; failures: string[]; ms: number; snapshots: { snapshots: number; hashed: number } }
+export interface FuzzReport { service: string; routes: number; protectedRoutes: number; requests: number; statuses: Record<string, number>; accepted: string[]; failures: string[]; ms: number; snapshots: { snapshots: number; hashed: number } }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -197,9 +226,17 @@ export async function fuzzService(t: FuzzTarget, opts: { seed: number; runsPerRo
   const started = Date.now();
   const snap = await snapshotter(t.databaseUrl, t.ignoreTables);
   const all = t.routes ?? routesOf(t.app);
-  const report: FuzzReport = { service: t.name, routes: all.length, requests: 0, statuses: {}, accepted: [], failures: [], ms: 0, snapshots: snap.stats };
+  const report: FuzzReport = { service: t.name, routes: all.length, protectedRoutes: all.filter((r) => r.authenticated).length, requests: 0, statuses: {}, accepted: [], failures: [], ms: 0, snapshots: snap.stats };
   const routes = [...all].sort((a, b) => `${a.method} ${a.url}`.localeCompare(`${b.method} ${b.url}`));
   try {
+    // Authentication before validation, on every protected route: one anonymous request with
+    // nothing valid in it (the random ones below check the same for each anonymous draw).
+    for (const route of routes.filter((r) => r.authenticated)) {
+      const res = await t.app.inject(anonymousGarbage(route));
+      report.requests++;
+      const v = violation(res) ?? anonymousViolation(res);
+      if (v) report.failures.push(`${t.name} ${route.method} ${route.url}: ${v}`);
+    }
     for (const [i, route] of routes.entries()) {
       const seed = opts.seed + i;
       const paramNames = [...route.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
@@ -224,7 +261,9 @@ export async function fuzzService(t: FuzzTarget, opts: { seed: number; runsPerRo
         const res = await t.app.inject({ method: route.method, url, headers, ...(r.body.payload !== undefined ? { payload: r.body.payload } : {}) });
         report.requests++;
         report.statuses[res.statusCode] = (report.statuses[res.statusCode] ?? 0) + 1;
-        const v = violation(res);
+        // A parameter of '..' makes the request another route's (the URL is normalised): only requests this route answers count.
+        const reachesRoute = !path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+        const v = violation(res) ?? (route.authenticated && !r.authorization && reachesRoute ? anonymousViolation(res) : undefined);
         if (v) throw new Error(`${route.method} ${url.slice(0, 300)} [${r.body.label}]: ${v}`);
         if (pre) {
           if (res.statusCode >= 300) {
@@ -254,5 +293,5 @@ export async function fuzzService(t: FuzzTarget, opts: { seed: number; runsPerRo
 
 export function summary(r: FuzzReport): string {
   const st = Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(' ');
-  return `${r.service}: ${r.routes} routes, ${r.requests} requests in ${(r.ms / 1000).toFixed(1)} s [${st}], ${r.snapshots.snapshots} snapshots (${r.snapshots.hashed} hashed)${r.accepted.length ? `; accepted (2xx) on ${r.accepted.join(', ')}` : ''}`;
+  return `${r.service}: ${r.routes} routes (${r.protectedRoutes} protected), ${r.requests} requests in ${(r.ms / 1000).toFixed(1)} s [${st}], ${r.snapshots.snapshots} snapshots (${r.snapshots.hashed} hashed)${r.accepted.length ? `; accepted (2xx) on ${r.accepted.join(', ')}` : ''}`;
 }
