@@ -6,6 +6,7 @@
  * inbound lane's receiver) and case.transitioned on X (as approval).
  */
 import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
 import { buildMessage } from '@hall/contracts';
 import { connectNats, createPublisher, type NatsConnection } from '@hall/messaging';
 import { createLogger } from '@hall/logging';
@@ -167,6 +168,19 @@ describe('attachments (附件)', () => {
     expect(file.headers['content-type']).toBe('application/pdf');
     expect(file.rawPayload.equals(PDF)).toBe(true);
     expect((await portal(`/v1/openness/articles/${id}/attachments/1`)).statusCode).toBe(404);
+  });
+
+  // Issue 20: a 40000×40000 PNG (a few bytes declaring a 6.4 GB canvas) was accepted and then decoded in browsers.
+  it('refuses an image attachment whose header declares 40000×40000 pixels, with a Chinese detail, and attaches nothing', async () => {
+    const id = (await call('POST', '/v1/openness/articles', { ...notice, title: '关于公布2027年度城区规划图的公告' })).json().id;
+    const ihdr = Buffer.concat([Buffer.from('IHDR'), Buffer.from('00009c4000009c400802000000', 'hex')]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(ihdr));
+    const bomb = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d', 'hex'), ihdr, crc, Buffer.from('0000000049454e44ae426082', 'hex')]);
+    const r = await cat.svc.app.inject({ method: 'POST', url: `/v1/openness/articles/${id}/attachments?fileName=${encodeURIComponent('规划图.png')}`, headers: { authorization: `Bearer ${editor}`, 'content-type': 'image/png' }, payload: bomb });
+    expect(r.statusCode).toBe(422);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json()).toMatchObject({ code: 'image_too_large', detail: expect.stringMatching(/[\u4e00-\u9fff].*40000/) });
+    expect((await cat.svc.ctx.prisma.opennessArticle.findUniqueOrThrow({ where: { id } })).attachments).toEqual([]);
   });
 });
 
