@@ -4,12 +4,13 @@
  * with process events as approval and the inbound lane publish them (the supervisor's token is put
  * into the session the way the login form stores it). The demo supervisor's sign-in on the whole
  * platform is the scenario test-e2e/scenarios/supervision-login.ts.
+ * axe finds no serious or critical violation on the overview, 整改, rates and board (issue 21).
  * Screenshots go to test-e2e/artifacts/.
  */
 import { randomUUID } from 'node:crypto';
 import { type Browser, type Page } from 'playwright-core';
 import { scanDeadlines } from '../services/supervision/src/monitor.js';
-import { launchChromium, screenshot } from './src/browser.js';
+import { expectAccessible, launchChromium, screenshot } from './src/browser.js';
 import { PLATFORM_STOP_TIMEOUT_MS } from './src/platform.js';
 import { startSupervision, caseFlow, itemPublished, applicationSubmitted, evaluation, type Harness } from '../services/supervision/test/helpers.js';
 
@@ -92,10 +93,12 @@ describe('supervision dashboard and hall display board in a real browser', () =>
     expect(await page.locator('table.warnings tbody tr').count()).toBeGreaterThanOrEqual(1);
     expect(await page.textContent('table.warnings')).toContain('红牌');
     await shot(page, 'supervision-01-overview');
+    await expectAccessible(page, 'supervision-overview');
 
     await page.click('text=差评整改');
     await page.waitForSelector('text=办理时间太长');
     await shot(page, 'supervision-03-rectifications');
+    await expectAccessible(page, 'supervision-rectifications');
   });
 
   it('draws the four rates over time with Chart.js', async () => {
@@ -116,6 +119,7 @@ describe('supervision dashboard and hall display board in a real browser', () =>
     expect(table).toContain('事项进驻率');
     expect(table).toMatch(/50\.0%（1\/2）/); // 卫健委: one of its two items is handled online
     await shot(page, 'supervision-02-rates');
+    await expectAccessible(page, 'supervision-rates');
   });
 
   it('works on a phone-sized screen', async () => {
@@ -139,6 +143,7 @@ describe('supervision dashboard and hall display board in a real browser', () =>
     expect(recent).toContain('已办结');
     expect(recent).not.toContain('GY-WJW-BR'); // masked
     await shot(page, 'supervision-05-board');
+    await expectAccessible(page, 'supervision-board');
 
     // A case completed now shows up without anyone touching the screen.
     const applicationId = randomUUID();

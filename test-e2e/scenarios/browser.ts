@@ -133,6 +133,16 @@ describe('scenario: browser', () => {
       expect(await citizen.$('#evaluate')).toBeNull();
       await shot(citizen, '07-evaluated');
 
+      // 我的证照: the certificate PDF is saved under its Chinese name, not its long identifier (issue 21).
+      const certificateId = (await citizen.textContent('#certificate-id'))!;
+      await citizen.goto(`${platform.ingress.portal}/wallet.html`);
+      await until(citizen, '#wallet', certificateId);
+      await until(citizen, `li[data-id="${certificateId}"]`, '下载证照文件（PDF）');
+      await expectAccessible(citizen, 'portal-wallet');
+      const download = citizen.waitForEvent('download');
+      await citizen.click(`li[data-id="${certificateId}"] button[data-download=pdf]`);
+      expect((await download).suggestedFilename()).toBe('生育服务证-周梦婕.pdf');
+
       // 在线咨询: the question travels inbound to the item's department, a clerk answers in the console, the answer comes back.
       await citizen.goto(`${platform.ingress.portal}/#/item/340621-WJW-XZQR-001`);
       await citizen.click('text=在线咨询');
