@@ -36,6 +36,7 @@ export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: code.map((d) => `${d}*.unit.test.ts`) },
     { ...base, ...sharedInfra, displayName: 'service', testMatch: code.map((d) => `${d}*.test.ts`), testPathIgnorePatterns: ['\\.unit\\.test\\.ts$', '/node_modules/'] },
-    { ...base, ...sharedInfra, displayName: 'e2e', testMatch: ['<rootDir>/test-e2e/**/*.test.ts'] },
+    // The e2e layer's setup also starts the run's extranet Postgres cluster (test-e2e/src/zone-postgres.ts).
+    { ...base, ...sharedInfra, globalSetup: '<rootDir>/scripts/jest/global-setup-e2e.mjs', displayName: 'e2e', testMatch: ['<rootDir>/test-e2e/**/*.test.ts'] },
   ],
 };

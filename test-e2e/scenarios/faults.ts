@@ -11,7 +11,7 @@
  *   5. SIGKILL both NATS servers, restart them on the same port and store;
  *   6. crash both S3 endpoints (s3rver runs in this process: every socket is reset and the
  *      server closed, which is what clients see of a SIGKILL), restart them;
- *   7. pg_terminate_backend on every connection to every platform database.
+ *   7. pg_terminate_backend on every connection to every platform database (both zones' clusters).
  * After recovery — restarting the killed process is the only action taken, no other manual step —
  * every accepted submission is exactly one application and exactly one case, every event approval
  * published reaches supervision (and every case has its 网上受理 event there), and every process
@@ -172,11 +172,20 @@ describe('scenario: faults during a stream of submissions', () => {
     await progress('S3 endpoints');
 
     const prefix = new URL(platform.databaseUrl('approval')).pathname.slice(1).replace(/_approval$/, '');
-    const admin = new pg.Client({ connectionString: platform.adminDatabaseUrl });
-    await admin.connect();
-    const terminated = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname LIKE $1 AND pid <> pg_backend_pid()`, [`${prefix}\\_%`]);
-    await admin.end();
-    expect(terminated.rowCount).toBeGreaterThan(5);
+    // On each zone's cluster (the internet zone's on the machine's server, the extranet zone's on the run's own).
+    const terminated: Record<string, number> = {};
+    for (const [zone, { adminUrl }] of Object.entries(platform.postgres)) {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      try {
+        terminated[zone] = (await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname LIKE $1 AND pid <> pg_backend_pid()`, [`${prefix}\\_%`])).rowCount ?? 0;
+      } finally {
+        await admin.end();
+      }
+    }
+    expect(terminated.internet).toBeGreaterThan(0);
+    expect(terminated.extranet).toBeGreaterThan(0);
+    expect(terminated.internet! + terminated.extranet!).toBeGreaterThan(5);
     await progress('Postgres connections dropped');
 
     await Promise.all(applicants.map((a) => a.stop()));

@@ -3,9 +3,13 @@
  * answers without a valid AWS SigV4 signature, and each process's credential reaches only the
  * prefixes its work needs (STORE_ACCESS in packages/platform/src/topology.ts) of its own zone's
  * store. Anonymous list, get, put and delete were open to anyone on the machine before.
+ * And beside the stores, the zones' Postgres: each zone's roles and databases are on its own
+ * cluster (the internet zone's on the machine's server, the extranet zone's on the run's own
+ * cluster, test-e2e/src/zone-postgres.ts), which a role of the other zone cannot log in to.
  */
 import { randomUUID } from 'node:crypto';
 import { Client as MinioClient } from 'minio';
+import pg from 'pg';
 import { BUCKET, STORE_ACCESS, type Platform, type ZoneName } from '@hall/platform';
 import { sharedPlatform } from '../src/platform.js';
 
@@ -82,6 +86,53 @@ describe('scenario: object stores', () => {
     const x = client(platform.s3.extranet.endpoint, decl);
     await expect(x.getObject(BUCKET, 'materials/anything')).rejects.toMatchObject({ code: 'InvalidAccessKeyId' });
     await root.removeObject(BUCKET, other);
+  });
+
+  it('puts each zone\'s databases on its own Postgres cluster; declaration\'s role is refused by the extranet cluster and is no superuser', async () => {
+    const at = (url: string) => new URL(url).host;
+    const cluster = { internet: at(platform.postgres.internet.adminUrl), extranet: at(platform.postgres.extranet.adminUrl) };
+    expect(cluster.internet).not.toBe(cluster.extranet);
+    const dbUrl = (name: string) => new URL(platform.processes[name]!.env.DATABASE_URL!);
+    expect(dbUrl('declaration').port).not.toBe(dbUrl('approval').port);
+    const own: Record<ZoneName, string[]> = { internet: [], extranet: [] };
+    for (const p of Object.values(platform.processes)) {
+      if (!p.env.DATABASE_URL) continue;
+      expect(`${p.spec.name}: ${at(p.env.DATABASE_URL)}`).toBe(`${p.spec.name}: ${cluster[p.spec.zone]}`);
+      own[p.spec.zone].push(dbUrl(p.spec.name).pathname.slice(1));
+    }
+    // Each cluster holds this platform's databases of its own zone and none of the other's.
+    const prefix = dbUrl('approval').pathname.slice(1).replace(/_approval$/, '');
+    for (const zone of ZONES) {
+      const admin = new pg.Client({ connectionString: platform.postgres[zone].adminUrl });
+      await admin.connect();
+      try {
+        const names = (await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}\\_%`])).rows.map((r) => r.datname);
+        expect([zone, names.sort()]).toEqual([zone, [...new Set(own[zone])].sort()]);
+      } finally {
+        await admin.end();
+      }
+    }
+    expect(own.internet).toContain(dbUrl('declaration').pathname.slice(1));
+    expect(own.extranet).toContain(dbUrl('approval').pathname.slice(1));
+
+    const login = async (url: URL) => {
+      const c = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+      try {
+        await c.connect();
+        return (await c.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0]!.rolsuper;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    };
+    // declaration's own login works and is no superuser; with the same user and password, the
+    // extranet cluster refuses it for approval's database and for the maintenance database.
+    expect(await login(dbUrl('declaration'))).toBe(false);
+    for (const database of [dbUrl('approval').pathname, '/postgres']) {
+      const u = dbUrl('declaration');
+      u.host = cluster.extranet;
+      u.pathname = database;
+      await expect(login(u)).rejects.toMatchObject({ code: '28P01' });
+    }
   });
 
   it('lets approval read materials (and certificates reused as materials) but not write them; refuses a wrong signature', async () => {

@@ -1,6 +1,8 @@
 /**
- * Whole platforms for end-to-end tests: real processes, throwaway databases on the machine's
- * Postgres, a temporary data directory. `HALL_KEEP_DATA=1` keeps databases and logs of a failed run.
+ * Whole platforms for end-to-end tests: real processes, throwaway databases, a temporary data
+ * directory. Each zone's roles and databases live on its own Postgres cluster, as with the run
+ * command: the internet zone's on the machine's server (`PG_ADMIN_URL`), the extranet zone's on the
+ * run's extranet cluster (src/zone-postgres.ts). `HALL_KEEP_DATA=1` keeps databases and logs of a failed run.
  *
  * Processes start from production bundles (deploy/build.ts, built once per test run by
  * `serviceBundles()` of @hall/testkit) rather than through tsx: a bundle loads in 0.3 s of CPU where tsx needs 1.5–2 s, and a
@@ -14,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startPlatform, type Platform } from '@hall/platform';
-import { serviceBundles, bundleEntry } from '@hall/testkit';
+import { serviceBundles, bundleEntry, pgAdminUrl } from '@hall/testkit';
+import { EXTRANET_PG_ENV, startZoneCluster, type ZoneCluster } from './zone-postgres.js';
 
 /**
  * Teardown of a whole platform: every process drains (SIGKILL after 10 s), then NATS, S3 and 16
@@ -27,23 +30,35 @@ export interface TestPlatform { platform: Platform; dataDir: string; stop(): Pro
 export async function startTestPlatform(name: string, logLevel = 'info'): Promise<TestPlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `hall-${name}-`));
   const bundles = await serviceBundles();
-  const platform: Platform = await startPlatform({
-    dataDir,
-    adminDatabaseUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    databasePrefix: `${name.replace(/[^a-z]/g, '')}_${randomUUID().slice(0, 8)}`,
-    seed: true,
-    logLevel,
-    // Two whole platforms may run at once (jest's two workers) on a Postgres with 100 connections.
-    databasePoolMax: 3,
-    ...(bundles ? { entry: (spec) => bundleEntry(bundles, spec.service) } : {}),
-  });
+  // The run's extranet cluster (the e2e layer's globalSetup), else one of this platform's own.
+  const ownCluster: ZoneCluster | undefined = process.env[EXTRANET_PG_ENV] ? undefined : await startZoneCluster('extranet');
+  let platform: Platform;
+  try {
+    platform = await startPlatform({
+      dataDir,
+      adminDatabaseUrl: { internet: pgAdminUrl(), extranet: ownCluster?.adminUrl ?? process.env[EXTRANET_PG_ENV]! },
+      databasePrefix: `${name.replace(/[^a-z]/g, '')}_${randomUUID().slice(0, 8)}`,
+      seed: true,
+      logLevel,
+      // Two whole platforms may run at once (jest's two workers) on servers with 100 connections.
+      databasePoolMax: 3,
+      ...(bundles ? { entry: (spec) => bundleEntry(bundles, spec.service) } : {}),
+    });
+  } catch (err) {
+    await ownCluster?.stop();
+    throw err;
+  }
   return {
     platform, dataDir,
     stop: async () => {
-      await platform.stop();
-      if (process.env.HALL_KEEP_DATA) { process.stdout.write(`platform data kept in ${dataDir}\n`); return; }
-      await platform.dropDatabases();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await platform.stop();
+        if (process.env.HALL_KEEP_DATA) { process.stdout.write(`platform data kept in ${dataDir}\n`); return; }
+        await platform.dropDatabases();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      } finally {
+        await ownCluster?.stop();
+      }
     },
   };
 }

@@ -31,9 +31,11 @@ export interface PlatformOptions {
   dataDir: string;
   /**
    * Admin URL of a Postgres server to use for both zones (each service's role and database are
-   * created on it; the roles keep the zones apart); else an embedded cluster per zone.
+   * created on it; the roles keep the zones apart), or one server per zone (the tests'
+   * whole-platform helper: each zone's roles and databases on its own server); else an embedded
+   * cluster per zone.
    */
-  adminDatabaseUrl?: string;
+  adminDatabaseUrl?: string | Record<ZoneName, string>;
   /** Database name prefix, so that several platforms can share a server. */
   databasePrefix?: string;
   seed?: boolean;
@@ -85,7 +87,7 @@ export interface Platform {
   nats: Record<ZoneName, NatsZoneServer>;
   /** Each zone's object store; its accessKey/secretKey are the store's root user (tests and tools only: every process has its own credential, STORE_ACCESS). */
   s3: Record<ZoneName, S3Server>;
-  /** The given admin URL, or the internet zone's embedded cluster's (see `postgres` for each zone's). */
+  /** The internet zone's admin URL: the given one, or its embedded cluster's (see `postgres` for each zone's). */
   adminDatabaseUrl: string;
   /** Each zone's Postgres: its admin URL, and with embedded clusters the cluster's folder. */
   postgres: Record<ZoneName, { adminUrl: string; dir?: string }>;
@@ -251,7 +253,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         adminUrls[zone] = cluster.adminUrl;
       }));
     } else {
-      for (const zone of ZONES) adminUrls[zone] = opts.adminDatabaseUrl!;
+      const given = opts.adminDatabaseUrl!;
+      for (const zone of ZONES) adminUrls[zone] = typeof given === 'string' ? given : given[zone];
     }
     const prefix = opts.databasePrefix ?? 'hall';
     // A role per service database, named as the database (so unique per prefix on a shared server).
@@ -454,7 +457,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         for (const c of cleanups.reverse()) await c().catch(() => {});
       },
       dropDatabases: async () => {
-        // Databases, then their roles, on each zone's server (the same server twice when one was given).
+        // Databases, then their roles, on each zone's server (the same server twice when one was given for both).
         for (const zone of ZONES) {
           const mine = allSpecs.filter((p) => p.zone === zone).map((p) => ({ database: dbName(p) }));
           await dropServiceDatabases(adminUrls[zone], [...new Map(mine.map((d) => [d.database, d])).values()]);
