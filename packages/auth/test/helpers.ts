@@ -44,7 +44,9 @@ export async function buildZoneApp(auth: AuthOptions): Promise<{ app: HttpApp; l
   }, async (request) => ({ approvedBy: request.principal.sub }));
   app.post('/cases/:id/accept', { preHandler: [app.authenticate, requirePosition('受理岗')] }, async () => ({ ok: true }));
   // Misconfigured routes: the guards must still fail closed.
-  app.get('/guard-without-authenticate', { preHandler: [requireRole('approver')] }, async () => ({ ok: true }));
+  // (A guard in preHandler without app.authenticate is refused at registration, order.access.test.ts;
+  // in onRequest it runs before validation, so it is allowed, and must still answer 401.)
+  app.get('/guard-without-authenticate', { onRequest: [requireRole('approver')] }, async () => ({ ok: true }));
   app.get('/principal-without-authenticate', async (request) => request.principal);
   await app.ready();
   return { app, logs };
