@@ -7,6 +7,7 @@
  * - a clerk previews an image and a PDF material in the console (CSP allows the blob: URLs),
  *   labelled by their names in the item, reads the form in the applicant's order, and acts after
  *   the access token expired;
+ * - a legal representative binds a handler (经办人) to the company in the portal and revokes it;
  * - axe finds no serious or critical violation on these pages.
  * Screenshots go to test-e2e/artifacts/sessions-*.png.
  */
@@ -156,6 +157,37 @@ describe('scenario: sessions-browser', () => {
     expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('form:')))).toEqual([]);
     await expectAccessible(page, 'portal-my');
   }, 240_000);
+
+  it('a legal representative binds a handler to the company in the portal and revokes the grant', async () => {
+    const identity = platform.url('identity-public');
+    const username = `h${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const made = await call('POST', `${identity}/v1/accounts`, { json: { username, password: 'Handler#2026', name: '赵经办', idNumber: idNumber(), phone: `137${String(randomInt(0, 1e8)).padStart(8, '0')}` } });
+    expect(made.status).toBe(201);
+    const handler = await apiLogin(identity, username, 'Handler#2026');
+    const represents = async () => ((await call('GET', `${identity}/v1/representations`, { token: handler })).body.items as { partyName: string; relation: string }[]).filter((p) => p.relation === 'handler').map((p) => p.partyName);
+
+    const page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 412, height: 900 } })).newPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${platform.ingress.portal}/#/login?next=${encodeURIComponent('#/my?tab=company')}`);
+    await signIn(page, 'wangjun', '王军');
+    await page.waitForSelector('#register-company');
+    const section = page.locator('section.company', { hasText: '涡阳县梦婕农业发展有限公司' });
+    await section.waitFor();
+    expect(await section.textContent()).toContain('chenjing');
+    await expectAccessible(page, 'portal-company');
+    await section.locator('input').fill('nobody-here');
+    await section.locator('button[type=submit]').click();
+    await page.waitForSelector('section.company .field-error:has-text("未找到该自然人账号")');
+    await section.locator('input').fill(username);
+    await section.locator('button[type=submit]').click();
+    await page.waitForSelector(`section.company li:has-text("${username}")`);
+    expect(await represents()).toEqual(['涡阳县梦婕农业发展有限公司']);
+    await shot(page, '09-company-handler');
+    await page.click(`section.company li:has-text("${username}") [data-revoke-handler]`);
+    await page.waitForSelector(`section.company li:has-text("${username}")`, { state: 'detached' });
+    expect(await represents()).toEqual([]);
+    expect(await page.textContent('section.company')).toContain('chenjing');
+  }, 120_000);
 
   it('a clerk previews an image and a PDF labelled by their names in the item, reads the form in the applicant\'s order, and acts after the token expired', async () => {
     const portal = platform.url('declaration');

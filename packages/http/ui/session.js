@@ -52,10 +52,11 @@ export function createSession(prefix) {
   /**
    * fetch with the bearer token. A 401 renews the token and sends the request once more; when the
    * sign-in has ended, the session is cleared and `onEnded()` runs (the UI's login page and back).
-   * Paths under /auth/ (identity itself) go as they are.
+   * Sign-in calls themselves (/auth/v1/auth/: login, refresh, logout) go as they are; identity's
+   * other routes under /auth/ (consents, representations, companies) carry the token like the API.
    */
   async function authorizedFetch(path, init = {}, onEnded = () => {}) {
-    const own = !path.startsWith('/auth/');
+    const own = !path.startsWith('/auth/v1/auth/');
     const send = async () => {
       const token = own ? await freshToken() : null;
       return fetch(path, { ...init, headers: { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });

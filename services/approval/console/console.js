@@ -39,7 +39,7 @@ const authorizedFetch = async (path, init = {}) => {
     if (!location.hash.startsWith('#/login')) location.hash = `#/login?next=${encodeURIComponent(location.hash || '#/')}`;
   });
   // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
-  return res.status === 401 && !path.startsWith('/auth/') ? new Promise(() => {}) : res;
+  return res.status === 401 && !path.startsWith('/auth/v1/auth/') ? new Promise(() => {}) : res;
 };
 async function api(method, path, body) {
   const res = await authorizedFetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -4,7 +4,7 @@
 //   #/complaint                 file a complaint (实名 with login, or 匿名 with a tracking code)
 //   #/complaint-track[?code=]   follow a complaint by its tracking code (查询码)
 //   #/payments                  my payment orders (待缴费 → 支付 at the provider's cashier → 电子票据)
-const { api, render, esc, session, registerRoute } = window.hallPortal;
+const { api, fetch: portalFetch, render, esc, session, registerRoute } = window.hallPortal;
 
 const CATEGORIES = [['', '全部'], ['notice', '通知公告'], ['policy', '政策法规'], ['news', '新闻动态'], ['result', '结果公示']];
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString('zh-CN') : '');
@@ -109,7 +109,8 @@ async function track(query) {
 }
 
 async function receipt(orderId) {
-  const res = await fetch(`/v1/payments/${orderId}/receipt.pdf`, { headers: { authorization: `Bearer ${session.token}` } });
+  // With a renewed token and the party acted for, like every portal request.
+  const res = await portalFetch(`/v1/payments/${orderId}/receipt.pdf`);
   if (!res.ok) { main().insertAdjacentHTML('afterbegin', '<p class="alert" role="alert">电子票据下载失败，请稍后再试</p>'); return; }
   const a = document.createElement('a');
   a.href = URL.createObjectURL(await res.blob());

@@ -38,7 +38,7 @@ async function api(method, path, body, headers = {}) {
     method, headers: { ...actingHeader(), ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
   }, sessionEnded);
   // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
-  if (res.status === 401 && !path.startsWith('/auth/')) return new Promise(() => {});
+  if (res.status === 401 && !path.startsWith('/auth/v1/auth/')) return new Promise(() => {});
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   return { ok: res.ok, status: res.status, data };
 }
@@ -431,7 +431,7 @@ async function receipt(id, query) {
 }
 
 // —— personal centre ——
-const TABS = [['apps', '我的办件'], ['drafts', '我的草稿'], ['appointments', '我的预约'], ['consultations', '我的咨询'], ['messages', '我的消息'], ['settings', '通知与代办']];
+const TABS = [['apps', '我的办件'], ['drafts', '我的草稿'], ['appointments', '我的预约'], ['consultations', '我的咨询'], ['messages', '我的消息'], ['settings', '通知与代办'], ['company', '企业与经办人']];
 
 async function my(query) {
   if (needLogin('#/my')) return;
@@ -461,6 +461,7 @@ async function my(query) {
   }
   if (tab === 'messages') return messages(nav);
   if (tab === 'settings') return settings(nav);
+  if (tab === 'company') return company(nav);
   const r = await api('GET', '/v1/applications?pageSize=50');
   const items = r.data?.items ?? [];
   render(`${nav}<ul class="items">${items.map((a) => `<li><a href="#/app/${a.applicationId}">${esc(a.receiptNo)}</a> <span class="status ${esc(a.status)}">${esc(a.statusText)}</span><br>
@@ -511,6 +512,50 @@ async function settings(nav) {
     const opt = select.selectedOptions[0];
     session.setActingFor(select.value ? { partyId: select.value, partyName: opt.dataset.name } : null);
     showWho();
+  });
+}
+
+// —— 企业与经办人: a legal representative registers the company (法人) and binds its handlers (经办人) ——
+async function company(nav) {
+  const reps = await api('GET', '/auth/v1/representations');
+  const companies = (reps.data?.items ?? []).filter((p) => p.relation === 'legal_representative');
+  const handlers = await Promise.all(companies.map((c) => api('GET', `/auth/v1/legal-persons/${encodeURIComponent(c.partyId)}/handlers`)));
+  render(`${nav}<h2>企业与经办人</h2><p class="help">法定代表人可登记本企业，并授权本企业员工作为经办人以企业名义网上办事；授权可随时撤销。</p>
+    ${companies.map((c, i) => `<section class="company" data-company="${esc(c.partyId)}" aria-labelledby="co-${i}"><h3 id="co-${i}">${esc(c.partyName)}</h3>
+      <ul class="items">${(handlers[i].data?.items ?? []).map((h) => `<li>${esc(h.name)}（${esc(h.username)}） <span class="help">授权于 ${day(h.grantedAt)}</span>
+        <button type="button" class="secondary small" data-revoke-handler="${esc(h.handlerId)}" data-name="${esc(h.name)}">撤销授权</button></li>`).join('') || '<li>暂无经办人</li>'}</ul>
+      <form class="grant-handler"><label for="h-user-${i}">经办人用户名</label><div class="row"><input id="h-user-${i}" required aria-describedby="h-err-${i}"><button type="submit">授权为经办人</button></div>
+      <p id="h-err-${i}" class="field-error" role="alert"></p></form></section>`).join('') || '<p>您还不是任何企业的法定代表人。</p>'}
+    <h3>登记企业（本人为法定代表人）</h3><form id="register-company" novalidate>
+      ${field('lp-creditCode', '统一社会信用代码', 'maxlength="18" autocomplete="off" required', '18 位，见营业执照')}
+      ${field('lp-name', '企业名称', 'maxlength="100" autocomplete="organization" required')}
+      <button type="submit">登记企业</button></form>`);
+  for (const section of main.querySelectorAll('section.company')) {
+    const id = section.dataset.company;
+    section.querySelector('form.grant-handler').addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const input = e.target.querySelector('input');
+      const res = await api('POST', `/auth/v1/legal-persons/${encodeURIComponent(id)}/handlers`, { username: input.value.trim() });
+      if (!res.ok) { e.target.querySelector('.field-error').textContent = problem(res, '授权失败'); input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
+      company(nav);
+    });
+    for (const b of section.querySelectorAll('[data-revoke-handler]')) b.addEventListener('click', async () => {
+      if (!confirm(`确定撤销 ${b.dataset.name} 的经办人授权？`)) return;
+      await api('DELETE', `/auth/v1/legal-persons/${encodeURIComponent(id)}/handlers/${encodeURIComponent(b.dataset.revokeHandler)}`);
+      company(nav);
+    });
+  }
+  document.getElementById('register-company').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFieldErrors();
+    const res = await api('POST', '/auth/v1/legal-persons', { creditCode: document.getElementById('lp-creditCode').value.trim(), name: document.getElementById('lp-name').value.trim() });
+    if (!res.ok) {
+      const target = /credit_code/.test(res.data?.code ?? '') ? 'lp-creditCode' : res.data?.code === 'validation_failed' && !showProblemFields(res, 'lp') ? 'lp-creditCode' : res.data?.code === 'forbidden' ? 'lp-name' : null;
+      if (target) { document.getElementById(target).setAttribute('aria-invalid', 'true'); document.getElementById(`${target}-e`).textContent = problem(res, '登记失败'); }
+      main.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    company(nav);
   });
 }
 
@@ -652,7 +697,9 @@ async function route() {
 }
 
 /** The hook other portal modules use to add pages. */
-window.hallPortal = { api, render, esc, session, registerRoute: (name, handler) => { routes[name] = handler; } };
+/** fetch for files (PDFs): the token renewed like api(), the party acted for, the login page when the sign-in ended. */
+const fileFetch = (path) => signIn.authorizedFetch(path, { headers: actingHeader() }, sessionEnded);
+window.hallPortal = { api, fetch: fileFetch, render, esc, session, registerRoute: (name, handler) => { routes[name] = handler; } };
 window.addEventListener('hashchange', route);
 // Module scripts run before DOMContentLoaded: modules loaded after this one register their routes first.
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', route); else route();
