@@ -76,3 +76,20 @@ export function createSession(prefix) {
 
   return { session, renew, freshToken, authorizedFetch, logout };
 }
+
+/**
+ * One page on screen at a time. Pages are drawn after their requests answer, so a page asked for
+ * earlier whose answer comes late would draw over the one asked for since (a stale inbox over the
+ * certificates page, a slow page over the next after 退出). `route()` calls `start()`; `api()`
+ * takes `current` before its request and hands its answer through `keep()`: when a navigation has
+ * started in between, the answer never arrives, so the stale page never draws (as with an ended
+ * sign-in, where the login page takes over).
+ */
+export function createNavigation() {
+  let n = 0;
+  return {
+    start() { return ++n; },
+    get current() { return n; },
+    keep(startedAt, value) { return startedAt === n ? value : new Promise(() => {}); },
+  };
+}

@@ -4,7 +4,7 @@
 // for admins, 证照管理 (the department's e-certificates, revocation, key rotation), 证照定义 for admins (the
 // catalog's issuers and certificate types; catalog admins edit a type); over approval's API (same origin),
 // the certificate service and the catalog (same origin, /certificate/ and /catalog/) and the staff identity realm (under /auth/).
-import { createSession } from '/lib/session.js';
+import { createSession, createNavigation } from '/lib/session.js';
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
@@ -41,10 +41,13 @@ const authorizedFetch = async (path, init = {}) => {
   // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
   return res.status === 401 && !path.startsWith('/auth/v1/auth/') ? new Promise(() => {}) : res;
 };
+// A page whose answer comes after the clerk went elsewhere is not drawn (session.js, createNavigation).
+const navigation = createNavigation();
 async function api(method, path, body) {
+  const at = navigation.current;
   const res = await authorizedFetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await res.json().catch(() => null);
-  return { ok: res.ok, status: res.status, data };
+  return navigation.keep(at, { ok: res.ok, status: res.status, data });
 }
 window.hallConsole = { authorizedFetch };
 const problemText = (r) => `${r.data?.title ?? '操作失败'}${r.data?.detail ? `：${r.data.detail}` : ''}`;
@@ -469,6 +472,7 @@ function wireIssuerForm(items) {
 }
 
 function route() {
+  navigation.start();
   showWho();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const parts = (path || '/').split('/').filter(Boolean);

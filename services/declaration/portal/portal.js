@@ -3,7 +3,7 @@
 // Other portal modules (e.g. the certificate wallet, openness pages) add routes through
 // window.hallPortal.registerRoute(name, handler) and reuse api/render/esc from it.
 import { certificatePicker, wireCertificatePickers, pickedCertificates } from './certificate-picker.js';
-import { createSession } from '/lib/session.js';
+import { createSession, createNavigation } from '/lib/session.js';
 const main = document.getElementById('main');
 const who = document.getElementById('who');
 const logoutButton = document.getElementById('logout');
@@ -33,14 +33,17 @@ function sessionEnded() {
   if (!location.hash.startsWith('#/login')) location.hash = `#/login?next=${encodeURIComponent(location.hash || '#/')}`;
 }
 
+// A page whose answer comes after the citizen went elsewhere is not drawn (session.js, createNavigation).
+const navigation = createNavigation();
 async function api(method, path, body, headers = {}) {
+  const at = navigation.current;
   const res = await signIn.authorizedFetch(path, {
     method, headers: { ...actingHeader(), ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
   }, sessionEnded);
   // The sign-in ended: the login page takes over, and the view that asked stops here (never drawn over it).
   if (res.status === 401 && !path.startsWith('/auth/v1/auth/')) return new Promise(() => {});
   const data = res.status === 204 ? null : await res.json().catch(() => null);
-  return { ok: res.ok, status: res.status, data };
+  return navigation.keep(at, { ok: res.ok, status: res.status, data });
 }
 
 function render(html) { main.innerHTML = html; main.focus(); }
@@ -687,6 +690,7 @@ const routes = {
 };
 
 async function route() {
+  navigation.start();
   showWho();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const parts = (path || '/').split('/').filter(Boolean).map(decodeURIComponent);
