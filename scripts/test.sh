@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the unit, service and end-to-end layers in one jest run (units first,
 # docs/testing.md), and beside it the type check and the leak check of the unit layer
-# (--detectOpenHandles). HALL_TEST_WORKERS sets jest's workers (default 2).
+# (--detectOpenHandles). HALL_TEST_WORKERS sets jest's workers (default 3).
 # Results are written to .tmp/jest-results.json; .ci/run prints the totals from it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ beside=$!
 
 echo "== jest"
 NODE_OPTIONS="--experimental-vm-modules --no-warnings" node node_modules/jest/bin/jest.js \
-  --json --outputFile=.tmp/jest-results.json --maxWorkers="${HALL_TEST_WORKERS:-2}" "$@"
+  --json --outputFile=.tmp/jest-results.json --maxWorkers="${HALL_TEST_WORKERS:-3}" "$@"
 rc=$?
 wait "$beside"
 [ -f .tmp/leaks.failed ] && { echo "leak check failed (above)"; rc=1; }
